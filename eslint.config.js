@@ -1,0 +1,22 @@
+// Lint rules for a long-running service: each rule says why it is here.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'fixtures/generated/**', 'eslint.config.js', 'scripts/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A promise nobody awaits loses its error: in a 24/7 monitor that is a silent failure.
+      '@typescript-eslint/no-floating-promises': 'error',
+      // Passing an async function where a sync callback is expected drops its rejection.
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A switch over a union must handle every member, so adding a kind is caught at compile time.
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      // Unused names are usually a half-finished change.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+);

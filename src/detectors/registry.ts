@@ -1,0 +1,21 @@
+/**
+ * Every detector, in one list. Adding a detector: its folder, its test, and one line here.
+ */
+import { blackDetector } from './black/black.js';
+import { clippingDetector } from './clipping/clipping.js';
+import type { Detector } from './contract.js';
+import { decodeErrorDetector } from './decode-error/decode-error.js';
+import { freezeDetector } from './freeze/freeze.js';
+import { silenceDetector } from './silence/silence.js';
+
+export const detectors: readonly Detector[] = [
+  blackDetector,
+  freezeDetector,
+  silenceDetector,
+  clippingDetector,
+  decodeErrorDetector,
+];
+
+export function findDetector(id: string): Detector | undefined {
+  return detectors.find((detector) => detector.id === id);
+}

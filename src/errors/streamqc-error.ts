@@ -1,0 +1,34 @@
+/**
+ * Operational failures (the input cannot be opened, the decoder failed) are typed errors with a code and
+ * whether retrying may help. Quality problems are never errors: they are events.
+ */
+export type ErrorCode =
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_IS_DIRECTORY'
+  | 'INPUT_EMPTY'
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_UNSUPPORTED'
+  | 'NO_MEDIA_STREAMS'
+  | 'CONNECT_TIMEOUT'
+  | 'CONNECT_FAILED'
+  | 'DECODER_UNAVAILABLE'
+  | 'BAD_CONFIG'
+  | 'BAD_USAGE';
+
+const retryableCodes: ReadonlySet<ErrorCode> = new Set(['CONNECT_TIMEOUT', 'CONNECT_FAILED']);
+
+export class StreamqcError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StreamqcError';
+    this.code = code;
+    this.retryable = retryableCodes.has(code);
+  }
+}
+
+export function isStreamqcError(error: unknown): error is StreamqcError {
+  return error instanceof StreamqcError;
+}

@@ -1,0 +1,179 @@
+/**
+ * The decode loop: reads packets once, decodes the streams that detectors need, converts frames, and
+ * hands 1-second chunks out as they complete. Local files are read with FFmpeg's synchronous calls (no
+ * thread-pool round trip per packet); network inputs use the asynchronous ones, so timers keep running.
+ */
+import { FFmpegError, Frame, Packet } from 'node-av/lib';
+import { AVERROR_EAGAIN, AVERROR_EOF } from 'node-av/constants';
+import { audioFrameToFloat } from './audio-samples.js';
+import { Chunker, type ReadyChunk } from './chunker.js';
+import type { OpenedInput, OpenedStream } from './open-input.js';
+import { StreamClock } from './stream-clock.js';
+import { VideoFrameConverter } from './video-frames.js';
+
+export interface DecodeStats {
+  videoFrames: number;
+  audioFrames: number;
+  /** Packets the decoder rejected and frames it could not produce. */
+  decodeErrors: number;
+  discontinuities: number;
+  /** Frames that arrived after their chunk had been analysed, or had timestamps before the start. */
+  lateDrops: number;
+  /** Why reading stopped before the end of the input, if it did. */
+  readError: string | null;
+  durationSeconds: number;
+}
+
+export interface DecodeOptions {
+  readonly signal?: AbortSignal;
+  /** Stop after this many seconds of media (for previews and benchmarks). */
+  readonly maxSeconds?: number;
+}
+
+const discontinuityThresholdSeconds = 10;
+const maxBackwardSeconds = 1;
+
+function frameRateSeconds(stream: OpenedStream): number {
+  const rate = stream.stream.avgFrameRate.num > 0 ? stream.stream.avgFrameRate : stream.stream.rFrameRate;
+  return rate.num > 0 && rate.den > 0 ? rate.den / rate.num : 1 / 25;
+}
+
+function makeClock(stream: OpenedStream): StreamClock {
+  const timeBase = stream.stream.timeBase;
+  return new StreamClock({
+    timeBase: { num: timeBase.num, den: timeBase.den },
+    wrapBits: stream.stream.ptsWrapBits,
+    discontinuityThresholdSeconds,
+    maxBackwardSeconds,
+  });
+}
+
+export async function* decodeInput(
+  input: OpenedInput,
+  stats: DecodeStats,
+  options: DecodeOptions = {},
+): AsyncGenerator<ReadyChunk> {
+  const chunker = new Chunker({
+    expectVideo: input.video !== null,
+    expectAudio: input.audio !== null,
+    hasVideoStream: input.hasVideoStream,
+    hasAudioStream: input.hasAudioStream,
+    maxStreamSkewSeconds: 3,
+    audioJitterSeconds: 0.02,
+  });
+  const converter = new VideoFrameConverter();
+  const videoClock = input.video ? makeClock(input.video) : null;
+  const audioClock = input.audio ? makeClock(input.audio) : null;
+  const nominalFrameSeconds = input.video ? frameRateSeconds(input.video) : 0;
+  const videoIndex = input.video?.stream.index ?? -1;
+  const audioIndex = input.audio?.stream.index ?? -1;
+  const packet = new Packet();
+  packet.alloc();
+  const frame = new Frame();
+  frame.alloc();
+  const sync = !input.isNetwork;
+  let discontinuitiesSeen = 0;
+  let finishedCleanly = false;
+
+  const noteDiscontinuities = (): void => {
+    const total = (videoClock?.discontinuities ?? 0) + (audioClock?.discontinuities ?? 0);
+    while (discontinuitiesSeen < total) {
+      chunker.noteDiscontinuity();
+      discontinuitiesSeen += 1;
+    }
+    stats.discontinuities = total;
+  };
+
+  const drainDecoder = async (stream: OpenedStream, isVideo: boolean): Promise<void> => {
+    for (;;) {
+      const received = sync ? stream.decoder.receiveFrameSync(frame) : await stream.decoder.receiveFrame(frame);
+      if (received === AVERROR_EAGAIN || received === AVERROR_EOF) return;
+      if (received < 0) {
+        stats.decodeErrors += 1;
+        chunker.noteDecodeError();
+        return;
+      }
+      if (isVideo) acceptVideoFrame(stream);
+      else acceptAudioFrame(stream);
+      frame.unref();
+    }
+  };
+
+  const acceptVideoFrame = (stream: OpenedStream): void => {
+    const timeBase = stream.stream.timeBase;
+    const durationSeconds =
+      frame.duration > 0n ? (Number(frame.duration) * timeBase.num) / timeBase.den : nominalFrameSeconds;
+    const timeSeconds = videoClock?.toSeconds(frame.bestEffortTimestamp, durationSeconds) ?? 0;
+    noteDiscontinuities();
+    const held = converter.convert(frame, { timeSeconds, durationSeconds }, false);
+    if (!held) {
+      stats.decodeErrors += 1;
+      return;
+    }
+    stats.videoFrames += 1;
+    chunker.pushVideo(held);
+  };
+
+  const acceptAudioFrame = (stream: OpenedStream): void => {
+    const channels = audioFrameToFloat(frame);
+    const sampleRate = frame.sampleRate || stream.decoder.sampleRate;
+    if (!channels || sampleRate <= 0) {
+      stats.decodeErrors += 1;
+      return;
+    }
+    const durationSeconds = frame.nbSamples / sampleRate;
+    const startSeconds = audioClock?.toSeconds(frame.bestEffortTimestamp, durationSeconds) ?? 0;
+    noteDiscontinuities();
+    stats.audioFrames += 1;
+    chunker.pushAudio(startSeconds, sampleRate, channels);
+  };
+
+  const sendPacket = async (stream: OpenedStream, isVideo: boolean, toSend: Packet | null): Promise<void> => {
+    const sent = sync ? stream.decoder.sendPacketSync(toSend) : await stream.decoder.sendPacket(toSend);
+    if (sent < 0 && sent !== AVERROR_EAGAIN && sent !== AVERROR_EOF) {
+      stats.decodeErrors += 1;
+      chunker.noteDecodeError();
+    }
+    await drainDecoder(stream, isVideo);
+  };
+
+  try {
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const read = sync ? input.format.readFrameSync(packet) : await input.format.readFrame(packet);
+      if (read < 0) {
+        if (read !== AVERROR_EOF) stats.readError = FFmpegError.strerror(read);
+        break;
+      }
+      const index = packet.streamIndex;
+      if (index === videoIndex && input.video) await sendPacket(input.video, true, packet);
+      else if (index === audioIndex && input.audio) await sendPacket(input.audio, false, packet);
+      packet.unref();
+      for (const ready of chunker.takeReady()) yield ready;
+      if (options.maxSeconds !== undefined && chunker.durationSeconds >= options.maxSeconds) break;
+    }
+    if (input.video) await sendPacket(input.video, true, null);
+    if (input.audio) await sendPacket(input.audio, false, null);
+    for (const ready of chunker.flush()) yield ready;
+    finishedCleanly = true;
+  } finally {
+    stats.lateDrops = chunker.lateDropCount;
+    stats.durationSeconds = chunker.durationSeconds;
+    if (!finishedCleanly) chunker.discard();
+    converter.close();
+    packet.free();
+    frame.free();
+  }
+}
+
+export function emptyDecodeStats(): DecodeStats {
+  return {
+    videoFrames: 0,
+    audioFrames: 0,
+    decodeErrors: 0,
+    discontinuities: 0,
+    lateDrops: 0,
+    readError: null,
+    durationSeconds: 0,
+  };
+}

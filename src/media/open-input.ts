@@ -1,0 +1,180 @@
+/**
+ * Opens an input with FFmpeg (through node-av) and sets up one decoder per stream we analyse: the best
+ * video stream and the best audio stream. Turns every way an input can fail to open into a one-line
+ * StreamqcError.
+ */
+import { stat } from 'node:fs/promises';
+import { Codec, CodecContext, Dictionary, FFmpegError, FormatContext, Log, type Stream } from 'node-av/lib';
+import {
+  AV_LOG_QUIET,
+  AVERROR_EIO,
+  AVERROR_ENOENT,
+  AVERROR_EXIT,
+  AVERROR_INVALIDDATA,
+  AVMEDIA_TYPE_AUDIO,
+  AVMEDIA_TYPE_VIDEO,
+} from 'node-av/constants';
+import { StreamqcError } from '../errors/streamqc-error.js';
+
+export interface OpenInputOptions {
+  /** Give up opening a network input after this long. */
+  readonly connectTimeoutMs: number;
+  readonly wantVideo: boolean;
+  readonly wantAudio: boolean;
+  /** Decoder threads per stream; 0 lets FFmpeg choose. */
+  readonly decoderThreads: number;
+}
+
+export interface OpenedStream {
+  readonly stream: Stream;
+  readonly decoder: CodecContext;
+  readonly codecName: string;
+}
+
+export interface OpenedInput {
+  readonly url: string;
+  readonly isNetwork: boolean;
+  readonly format: FormatContext;
+  readonly formatName: string;
+  readonly video: OpenedStream | null;
+  readonly audio: OpenedStream | null;
+  /** Whether the input has such a stream at all, decoded or not. */
+  readonly hasVideoStream: boolean;
+  readonly hasAudioStream: boolean;
+  close(): void;
+}
+
+/** FFmpeg returns negated POSIX errno values; node-av names only some of them. */
+const AVERROR_ETIMEDOUT = -110;
+const AVERROR_ECONNREFUSED = -111;
+
+let ffmpegLogSilenced = false;
+
+/** FFmpeg's own log lines would bypass our one-line error contract: we report problems ourselves. */
+function silenceFfmpegLog(): void {
+  if (ffmpegLogSilenced) return;
+  Log.setLevel(AV_LOG_QUIET);
+  ffmpegLogSilenced = true;
+}
+
+export function isNetworkUrl(input: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) && !input.toLowerCase().startsWith('file://');
+}
+
+async function checkLocalPath(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new StreamqcError('INPUT_NOT_FOUND', 'no such file');
+  }
+  if (info.isDirectory()) throw new StreamqcError('INPUT_IS_DIRECTORY', 'is a directory, not a media file');
+  if (info.isFile() && info.size === 0) throw new StreamqcError('INPUT_EMPTY', 'the file is empty');
+}
+
+function describeOpenFailure(code: number, isNetwork: boolean): StreamqcError {
+  const text = FFmpegError.strerror(code);
+  if (code === AVERROR_EXIT || code === AVERROR_ETIMEDOUT) {
+    return new StreamqcError('CONNECT_TIMEOUT', 'timed out connecting');
+  }
+  if (isNetwork && (code === AVERROR_ECONNREFUSED || code === AVERROR_EIO || code === AVERROR_ENOENT)) {
+    return new StreamqcError('CONNECT_FAILED', `cannot connect (${text})`);
+  }
+  if (code === AVERROR_INVALIDDATA) {
+    return new StreamqcError('INPUT_UNSUPPORTED', 'not a media format FFmpeg recognises');
+  }
+  if (code === AVERROR_ENOENT) return new StreamqcError('INPUT_NOT_FOUND', 'no such file');
+  return new StreamqcError(isNetwork ? 'CONNECT_FAILED' : 'INPUT_UNREADABLE', `cannot open (${text})`);
+}
+
+async function openDecoder(stream: Stream, threads: number): Promise<OpenedStream | null> {
+  const codec = Codec.findDecoder(stream.codecpar.codecId);
+  if (!codec) return null;
+  const decoder = new CodecContext();
+  decoder.allocContext3(codec);
+  if (decoder.parametersToContext(stream.codecpar) < 0) {
+    decoder.freeContext();
+    return null;
+  }
+  decoder.pktTimebase = stream.timeBase;
+  decoder.threadCount = threads;
+  const result = await decoder.open2(codec, null);
+  if (result < 0) {
+    decoder.freeContext();
+    return null;
+  }
+  return { stream, decoder, codecName: codec.name ?? 'unknown' };
+}
+
+/** Runs `work`, interrupting FFmpeg's blocking I/O when it takes longer than `timeoutMs`. */
+async function withInterruptTimeout<T>(format: FormatContext, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  const timer = setTimeout(() => format.interrupt(), timeoutMs);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function openInput(url: string, options: OpenInputOptions): Promise<OpenedInput> {
+  silenceFfmpegLog();
+  const isNetwork = isNetworkUrl(url);
+  if (!isNetwork) await checkLocalPath(url.replace(/^file:\/\//i, ''));
+
+  const format = new FormatContext();
+  format.allocContext();
+  const timeoutMicroseconds = String(options.connectTimeoutMs * 1000);
+  const ffmpegOptions = isNetwork
+    ? Dictionary.fromObject({ timeout: timeoutMicroseconds, rw_timeout: timeoutMicroseconds, reconnect: '0' })
+    : null;
+
+  const opened = await withInterruptTimeout(format, options.connectTimeoutMs, () =>
+    format.openInput(url, null, ffmpegOptions),
+  );
+  if (opened < 0) {
+    format.freeContext();
+    throw describeOpenFailure(opened, isNetwork);
+  }
+  const probed = await withInterruptTimeout(format, options.connectTimeoutMs, () => format.findStreamInfo(null));
+  if (probed < 0 && format.nbStreams === 0) {
+    await format.closeInput();
+    throw describeOpenFailure(probed, isNetwork);
+  }
+
+  const videoIndex = format.findBestStream(AVMEDIA_TYPE_VIDEO);
+  const audioIndex = format.findBestStream(AVMEDIA_TYPE_AUDIO);
+  const hasVideoStream = videoIndex >= 0;
+  const hasAudioStream = audioIndex >= 0;
+  if (!hasVideoStream && !hasAudioStream) {
+    await format.closeInput();
+    throw new StreamqcError('NO_MEDIA_STREAMS', 'no audio or video stream found');
+  }
+  const streams = format.streams;
+  const videoStream = hasVideoStream && options.wantVideo ? streams[videoIndex] : undefined;
+  const audioStream = hasAudioStream && options.wantAudio ? streams[audioIndex] : undefined;
+  const video = videoStream ? await openDecoder(videoStream, options.decoderThreads) : null;
+  const audio = audioStream ? await openDecoder(audioStream, options.decoderThreads) : null;
+  if (!video && !audio && (videoStream || audioStream)) {
+    await format.closeInput();
+    throw new StreamqcError('DECODER_UNAVAILABLE', 'no decoder for its streams');
+  }
+
+  let closed = false;
+  return {
+    url,
+    isNetwork,
+    format,
+    formatName: format.iformat?.name ?? 'unknown',
+    video,
+    audio,
+    hasVideoStream,
+    hasAudioStream,
+    close() {
+      if (closed) return;
+      closed = true;
+      video?.decoder.freeContext();
+      audio?.decoder.freeContext();
+      format.closeInputSync();
+    },
+  };
+}

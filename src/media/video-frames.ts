@@ -1,0 +1,146 @@
+/**
+ * Turns a decoded picture into the VideoFrame detectors see: the 8-bit luma plane (zero-copy where the
+ * decoder already gives planar 8-bit YUV, converted to gray by swscale otherwise), planar chroma where
+ * available, and the decoder's corruption flags.
+ */
+import { Frame, SoftwareScaleContext } from 'node-av/lib';
+import {
+  AV_FRAME_FLAG_CORRUPT,
+  AV_FRAME_FLAG_KEY,
+  AV_PIX_FMT_GRAY8,
+  AV_PIX_FMT_NV12,
+  AV_PIX_FMT_NV21,
+  AV_PIX_FMT_YUV410P,
+  AV_PIX_FMT_YUV411P,
+  AV_PIX_FMT_YUV420P,
+  AV_PIX_FMT_YUV422P,
+  AV_PIX_FMT_YUV440P,
+  AV_PIX_FMT_YUV444P,
+  AV_PIX_FMT_YUVA420P,
+  AV_PIX_FMT_YUVJ420P,
+  AV_PIX_FMT_YUVJ422P,
+  AV_PIX_FMT_YUVJ440P,
+  AV_PIX_FMT_YUVJ444P,
+  AVCOL_RANGE_JPEG,
+  SWS_POINT,
+} from 'node-av/constants';
+import type { ChromaPlanes, VideoFrame } from './chunk.js';
+
+/** Planar formats whose first plane is 8-bit luma, with their chroma subsampling (log2 x, log2 y). */
+const planarYuv = new Map<number, readonly [number, number] | null>([
+  [AV_PIX_FMT_YUV420P, [1, 1]],
+  [AV_PIX_FMT_YUVJ420P, [1, 1]],
+  [AV_PIX_FMT_YUVA420P, [1, 1]],
+  [AV_PIX_FMT_YUV422P, [1, 0]],
+  [AV_PIX_FMT_YUVJ422P, [1, 0]],
+  [AV_PIX_FMT_YUV444P, [0, 0]],
+  [AV_PIX_FMT_YUVJ444P, [0, 0]],
+  [AV_PIX_FMT_YUV440P, [0, 1]],
+  [AV_PIX_FMT_YUVJ440P, [0, 1]],
+  [AV_PIX_FMT_YUV411P, [2, 0]],
+  [AV_PIX_FMT_YUV410P, [2, 2]],
+  [AV_PIX_FMT_GRAY8, null],
+  [AV_PIX_FMT_NV12, null],
+  [AV_PIX_FMT_NV21, null],
+]);
+
+const fullRangeFormats = new Set<number>([AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P]);
+
+export interface FrameTiming {
+  readonly timeSeconds: number;
+  readonly durationSeconds: number;
+}
+
+/** A VideoFrame plus the native frame that owns its memory, freed by `release()`. */
+export interface HeldVideoFrame {
+  readonly frame: VideoFrame;
+  release(): void;
+}
+
+/** Converts pictures of any pixel format; keeps one swscale context for formats that need conversion. */
+export class VideoFrameConverter {
+  private scaler: SoftwareScaleContext | null = null;
+  private scalerKey = '';
+
+  convert(decoded: Frame, timing: FrameTiming, corruptFromDecoder: boolean): HeldVideoFrame | null {
+    const layout = planarYuv.get(decoded.format);
+    const owned = layout === undefined ? this.toGray(decoded) : decoded.clone();
+    if (!owned) return null;
+    const planes = owned.data;
+    const strides = owned.linesize;
+    const luma = planes?.[0];
+    const lumaStride = strides[0] ?? 0;
+    if (!luma || lumaStride <= 0) {
+      owned.free();
+      return null;
+    }
+    const fullRange =
+      decoded.colorRange === AVCOL_RANGE_JPEG || fullRangeFormats.has(decoded.format) || layout === undefined;
+    const chroma = layout ? chromaPlanes(owned, layout) : null;
+    const frame: VideoFrame = {
+      timeSeconds: timing.timeSeconds,
+      durationSeconds: timing.durationSeconds,
+      width: owned.width,
+      height: owned.height,
+      luma,
+      lumaStride,
+      blackLevel: fullRange ? 0 : 16,
+      whiteLevel: fullRange ? 255 : 235,
+      chroma,
+      keyFrame: decoded.hasFlags(AV_FRAME_FLAG_KEY),
+      corrupt: corruptFromDecoder || decoded.hasFlags(AV_FRAME_FLAG_CORRUPT) || decoded.decodeErrorFlags !== 0,
+    };
+    return { frame, release: () => owned.free() };
+  }
+
+  close(): void {
+    this.scaler?.freeContext();
+    this.scaler = null;
+  }
+
+  /** RGB, packed YUV, 10-bit and other formats: convert to 8-bit full-range gray. */
+  private toGray(decoded: Frame): Frame | null {
+    const key = `${decoded.width}x${decoded.height}:${decoded.format}`;
+    if (!this.scaler || key !== this.scalerKey) {
+      this.scaler?.freeContext();
+      this.scaler = new SoftwareScaleContext();
+      this.scaler.getContext(
+        decoded.width,
+        decoded.height,
+        decoded.format as unknown as Parameters<SoftwareScaleContext['getContext']>[2],
+        decoded.width,
+        decoded.height,
+        AV_PIX_FMT_GRAY8,
+        SWS_POINT,
+      );
+      if (this.scaler.initContext() < 0) return null;
+      this.scalerKey = key;
+    }
+    const gray = new Frame();
+    gray.alloc();
+    gray.format = AV_PIX_FMT_GRAY8;
+    gray.width = decoded.width;
+    gray.height = decoded.height;
+    if (gray.getBuffer(32) < 0 || this.scaler.scaleFrameSync(gray, decoded) < 0) {
+      gray.free();
+      return null;
+    }
+    return gray;
+  }
+}
+
+function chromaPlanes(frame: Frame, subsampling: readonly [number, number] | null): ChromaPlanes | null {
+  if (!subsampling) return null;
+  const u = frame.data?.[1];
+  const v = frame.data?.[2];
+  const stride = frame.linesize[1] ?? 0;
+  if (!u || !v || stride <= 0) return null;
+  const [shiftX, shiftY] = subsampling;
+  return {
+    u,
+    v,
+    stride,
+    width: (frame.width + (1 << shiftX) - 1) >> shiftX,
+    height: (frame.height + (1 << shiftY) - 1) >> shiftY,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The fault corpus: small clips with injected faults and the events each must produce (known truth).
+ * `npm run fixtures` writes them to fixtures/generated/; tests generate the ones they use on demand.
+ */
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
+import { drawDarkDetail, drawFlat, drawLetterbox, drawMovingPattern, programmeSound } from './patterns.js';
+
+export interface ExpectedEvent {
+  readonly detector: string;
+  readonly startSeconds: number;
+  readonly endSeconds: number;
+  readonly channel?: number;
+}
+
+export interface Fixture {
+  readonly name: string;
+  readonly description: string;
+  /** Events the analysis must find, each within the tolerance of its true start and end. */
+  readonly expected: readonly ExpectedEvent[];
+  /** Detectors that may raise events beyond `expected` (side effects of the fault, e.g. packet loss). */
+  readonly alsoAllowed?: readonly string[];
+  build(path: string): Promise<void>;
+}
+
+const fps = 25;
+const sampleRate = 48_000;
+
+function videoSpec(draw: VideoSpec['draw'], extra: Partial<VideoSpec> = {}): VideoSpec {
+  return { width: 320, height: 240, framesPerSecond: fps, codec: 'libx264', options: { crf: '23' }, draw, ...extra };
+}
+
+function audioSpec(fill: (index: number, channel: number) => number, extra: Partial<AudioSpec> = {}): AudioSpec {
+  return {
+    sampleRate,
+    channels: 2,
+    codec: 'aac',
+    fill(start, out) {
+      out.forEach((samples, channel) => {
+        for (let i = 0; i < samples.length; i++) samples[i] = fill(start + i, channel);
+      });
+    },
+    ...extra,
+  };
+}
+
+const movingVideo = videoSpec((index, planes) => drawMovingPattern(planes, index));
+const programmeAudio = audioSpec((index, channel) => programmeSound(index, sampleRate, channel));
+const inSpan = (seconds: number, start: number, end: number) => seconds >= start && seconds < end;
+
+function clip(path: string, durationSeconds: number, parts: Partial<ClipSpec>): Promise<void> {
+  return writeClip({ path, container: 'mp4', durationSeconds, video: movingVideo, audio: programmeAudio, ...parts });
+}
+
+export const fixtures: readonly Fixture[] = [
+  {
+    name: 'clean.mp4',
+    description: 'moving pattern and programme-like sound, no fault',
+    expected: [],
+    build: (path) => clip(path, 10, {}),
+  },
+  {
+    name: 'black.mp4',
+    description: 'black picture from 4 s to 7 s',
+    expected: [{ detector: 'black', startSeconds: 4, endSeconds: 7 }],
+    build: (path) =>
+      clip(path, 12, {
+        video: videoSpec((index, planes) => (inSpan(index / fps, 4, 7) ? drawFlat(planes, 16) : drawMovingPattern(planes, index))),
+      }),
+  },
+  {
+    name: 'freeze.mp4',
+    description: 'picture frozen from 3 s to 9 s (frame at 3 s repeated)',
+    expected: [{ detector: 'freeze', startSeconds: 3, endSeconds: 9 }],
+    build: (path) =>
+      clip(path, 12, {
+        video: videoSpec((index, planes) => drawMovingPattern(planes, inSpan(index / fps, 3, 9) ? 3 * fps : index)),
+      }),
+  },
+  {
+    name: 'silence-left.mp4',
+    description: 'left channel (0) silent from 3 s to 6.5 s',
+    expected: [{ detector: 'silence', startSeconds: 3, endSeconds: 6.5, channel: 0 }],
+    build: (path) =>
+      clip(path, 10, {
+        audio: audioSpec((index, channel) =>
+          channel === 0 && inSpan(index / sampleRate, 3, 6.5) ? 0 : programmeSound(index, sampleRate, channel),
+        ),
+      }),
+  },
+  {
+    name: 'silence-all.mp4',
+    description: 'both channels silent from 2 s to 5 s',
+    expected: [
+      { detector: 'silence', startSeconds: 2, endSeconds: 5 },
+      { detector: 'silence', startSeconds: 2, endSeconds: 5, channel: 0 },
+      { detector: 'silence', startSeconds: 2, endSeconds: 5, channel: 1 },
+    ],
+    build: (path) =>
+      clip(path, 8, {
+        audio: audioSpec((index, channel) => (inSpan(index / sampleRate, 2, 5) ? 0 : programmeSound(index, sampleRate, channel))),
+      }),
+  },
+  {
+    name: 'clipping.mp4',
+    description: 'tone driven 6 dB into clipping from 5 s to 7 s',
+    expected: [{ detector: 'clipping', startSeconds: 5, endSeconds: 7 }],
+    build: (path) =>
+      clip(path, 10, {
+        audio: audioSpec((index, channel) =>
+          inSpan(index / sampleRate, 5, 7)
+            ? Math.max(-1, Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * index) / sampleRate)))
+            : programmeSound(index, sampleRate, channel),
+        ),
+      }),
+  },
+  {
+    name: 'letterbox.mp4',
+    description: 'moving picture with black bars covering 30% of the height: not black',
+    expected: [],
+    build: (path) =>
+      clip(path, 8, {
+        video: videoSpec((index, planes) => {
+          drawMovingPattern(planes, index);
+          drawLetterbox(planes, Math.round(planes.height * 0.15));
+        }),
+      }),
+  },
+  {
+    name: 'dark-detail.mp4',
+    description: 'a dark moving scene with detail (luma 16-60): not black',
+    expected: [],
+    build: (path) => clip(path, 8, { video: videoSpec((index, planes) => drawDarkDetail(planes, index)) }),
+  },
+  {
+    name: 'low-fps-10-in-25.mp4',
+    description: '10 fps content carried at 25 fps (each picture repeated 2 or 3 times): not a freeze',
+    expected: [],
+    build: (path) =>
+      clip(path, 8, { video: videoSpec((index, planes) => drawMovingPattern(planes, Math.floor((index * 10) / fps) * 3)) }),
+  },
+  {
+    name: 'offset-start.ts',
+    description: 'MPEG-TS whose timestamps start at 1000 s, black from 3 s to 6 s of the input',
+    expected: [{ detector: 'black', startSeconds: 3, endSeconds: 6 }],
+    build: (path) =>
+      writeClip({
+        path,
+        container: 'mpegts',
+        durationSeconds: 9,
+        startOffsetSeconds: 1000,
+        video: videoSpec((index, planes) => (inSpan(index / fps, 3, 6) ? drawFlat(planes, 16) : drawMovingPattern(planes, index))),
+        audio: programmeAudio,
+      }),
+  },
+  {
+    name: 'packet-loss.ts',
+    description: 'MPEG-TS with 40% of its packets dropped between 4 s and 5 s of the file (by byte position)',
+    expected: [{ detector: 'decode-error', startSeconds: 4, endSeconds: 5.5 }],
+    alsoAllowed: ['silence', 'clipping'],
+    build: async (path) => {
+      const clean = `${path}.clean.ts`;
+      await writeClip({
+        path: clean,
+        container: 'mpegts',
+        durationSeconds: 10,
+        video: videoSpec((index, planes) => drawMovingPattern(planes, index), { gopSize: 250, options: { crf: '23' } }),
+        audio: programmeAudio,
+      });
+      await writeFile(path, dropTsPackets(await readFile(clean), 0.4, 0.5));
+      await rm(clean);
+    },
+  },
+];
+
+/**
+ * Drops a share of the 188-byte TS packets in the byte range [startFraction, endFraction) of the file
+ * (a constant-rate file maps byte position to time), deterministically.
+ */
+export function dropTsPackets(data: Buffer, startFraction: number, endFraction: number, share = 0.4): Buffer {
+  const packetCount = Math.floor(data.length / 188);
+  const kept: Buffer[] = [];
+  let dropped = 0;
+  for (let i = 0; i < packetCount; i++) {
+    const position = i / packetCount;
+    const inRange = position >= startFraction && position < endFraction;
+    if (inRange && dropped < (i - startFraction * packetCount) * share) {
+      dropped += 1;
+      continue;
+    }
+    kept.push(data.subarray(i * 188, (i + 1) * 188));
+  }
+  return Buffer.concat(kept);
+}
+
+export const fixtureDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'generated');
+
+/** Path of a fixture, built first if it is not there yet. */
+export async function fixturePath(name: string): Promise<string> {
+  const fixture = fixtures.find((candidate) => candidate.name === name);
+  if (!fixture) throw new Error(`unknown fixture ${name}`);
+  const path = join(fixtureDirectory, name);
+  try {
+    if ((await stat(path)).size > 0) return path;
+  } catch {
+    // not built yet
+  }
+  await mkdir(fixtureDirectory, { recursive: true });
+  const partial = `${path}.partial`;
+  await fixture.build(partial);
+  await rename(partial, path);
+  return path;
+}

@@ -9,7 +9,7 @@ import { audioFrameToFloat } from './audio-samples.js';
 import { Chunker, type ReadyChunk } from './chunker.js';
 import type { OpenedInput, OpenedStream } from './open-input.js';
 import { StreamClock } from './stream-clock.js';
-import { VideoFrameConverter } from './video-frames.js';
+import { VideoFrameConverter, type HeldVideoFrame } from './video-frames.js';
 
 export interface DecodeStats {
   videoFrames: number;
@@ -32,6 +32,8 @@ export interface DecodeOptions {
 
 const discontinuityThresholdSeconds = 10;
 const maxBackwardSeconds = 1;
+/** A frame is taken to stay on screen until the next one for at most this long. */
+const maxDisplaySeconds = 1;
 
 function frameRateSeconds(stream: OpenedStream): number {
   const rate = stream.stream.avgFrameRate.num > 0 ? stream.stream.avgFrameRate : stream.stream.rFrameRate;
@@ -111,7 +113,22 @@ export async function* decodeInput(
       return;
     }
     stats.videoFrames += 1;
-    chunker.pushVideo(held);
+    pushVideoInOrder(held);
+  };
+
+  // A frame is shown until the next one arrives: hold each frame until the next gives its real duration
+  // (sources with dropped or skipped frames, variable frame rate). Gaps over a second are stalls, not display.
+  let heldBack: HeldVideoFrame | null = null;
+  const pushVideoInOrder = (next: HeldVideoFrame | null): void => {
+    if (heldBack) {
+      const shownSeconds = next ? next.frame.timeSeconds - heldBack.frame.timeSeconds : 0;
+      const frame =
+        shownSeconds > heldBack.frame.durationSeconds && shownSeconds <= maxDisplaySeconds
+          ? { ...heldBack.frame, durationSeconds: shownSeconds }
+          : heldBack.frame;
+      chunker.pushVideo({ frame, release: heldBack.release });
+    }
+    heldBack = next;
   };
 
   const acceptAudioFrame = (stream: OpenedStream): void => {
@@ -154,12 +171,16 @@ export async function* decodeInput(
     }
     if (input.video) await sendPacket(input.video, true, null);
     if (input.audio) await sendPacket(input.audio, false, null);
+    pushVideoInOrder(null);
     for (const ready of chunker.flush()) yield ready;
     finishedCleanly = true;
   } finally {
     stats.lateDrops = chunker.lateDropCount;
     stats.durationSeconds = chunker.durationSeconds;
-    if (!finishedCleanly) chunker.discard();
+    if (!finishedCleanly) {
+      (heldBack as HeldVideoFrame | null)?.release();
+      chunker.discard();
+    }
     converter.close();
     packet.free();
     frame.free();

@@ -1,17 +1,22 @@
 /**
- * Clipping: runs of at least `minRunSamples` consecutive samples at or above `levelDbfs` (near full scale:
- * after a lossy codec a clipped plateau ripples just below 1.0). Real masters have isolated full-scale
- * samples, so single samples never count; an event needs `minRunsPerEvent` runs, each within
- * `mergeGapSeconds` of the last.
+ * Clipping: flat plateaus near full scale. A run is at least `minRunSamples` consecutive samples at or above
+ * `levelDbfs` whose neighbours differ by at most `maxStepPerSample`: hard clipping in PCM is a run of
+ * identical full-scale samples, and after a lossy codec the plateau survives as a nearly flat run somewhat
+ * below 1.0 (AAC leaves it near 0.95). Isolated full-scale samples and short codec overshoots never count;
+ * an event needs `minRunsPerEvent` runs, each within `mergeGapSeconds` of the last.
+ *
+ * Known weakness: a very loud low-frequency tone (below ~150 Hz, peaking above -1 dBFS) has a crest flat
+ * enough to count; such content is already outside broadcast true-peak limits.
  */
 import { z } from 'zod';
 import { defineDetector, type EventTransition } from '../contract.js';
 import { dbfsToAmplitude } from '../numbers.js';
 
 const configSchema = z.object({
-  levelDbfs: z.number().max(0).default(-0.2),
-  minRunSamples: z.number().int().min(2).default(3),
-  minRunsPerEvent: z.number().int().min(1).default(3),
+  levelDbfs: z.number().max(0).default(-1),
+  maxStepPerSample: z.number().positive().default(0.004),
+  minRunSamples: z.number().int().min(2).default(4),
+  minRunsPerEvent: z.number().int().min(1).default(2),
   mergeGapSeconds: z.number().positive().default(1),
 });
 
@@ -69,14 +74,17 @@ export const clippingDetector = defineDetector({
         const runs: { start: number; end: number; channel: number }[] = [];
         audio.samples.forEach((samples, channel) => {
           let runStart = -1;
+          let previous = 0;
           for (let i = 0; i <= samples.length; i++) {
             const value = i < samples.length ? (samples[i] ?? 0) : 0;
             const high = (value < 0 ? -value : value) >= level;
-            if (high && runStart < 0) runStart = i;
-            else if (!high && runStart >= 0) {
+            const flat = runStart >= 0 && Math.abs(value - previous) <= config.maxStepPerSample;
+            if (runStart >= 0 && !(high && flat)) {
               if (i - runStart >= config.minRunSamples) runs.push({ start: runStart, end: i, channel });
               runStart = -1;
             }
+            if (high && runStart < 0) runStart = i;
+            previous = value;
           }
         });
         runs.sort((a, b) => a.start - b.start);

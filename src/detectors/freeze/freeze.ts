@@ -1,36 +1,39 @@
 /**
- * Frozen picture: each frame differs from the first frame of the still run by less than `noiseDb`
- * (mean absolute luma difference relative to full scale), for at least `minDurationSeconds`. Comparing
- * against the run's first frame, not the previous one, keeps slow fades and pans from looking frozen.
- * Frames repeated by frame-rate conversion only make runs of a few frames. Black frames end a run:
- * black is reported by the black detector, not also as a freeze.
+ * Frozen picture: every frame matches the first frame of the still run, for at least `minDurationSeconds`.
+ * A frame matches when its mean absolute luma difference is below `noiseDb` (relative to full scale) and no
+ * block of about 32x32 pixels changed by more than `maxBlockChangeLevels` on average: a still slide with one
+ * blinking element is not frozen to a viewer. Comparing against the run's first frame, not the previous one,
+ * keeps slow fades and pans from looking frozen. A key frame that re-codes the same picture differs a little
+ * (requantisation): up to `keyFrameRefreshDb` it continues the run. Frames repeated by frame-rate conversion
+ * only make runs of a few frames. Black frames end a run: black is reported as black, not also as freeze.
+ *
+ * The default duration is longer than FFmpeg's 2 s because real programmes hold still pictures for 2-3 s
+ * (measured on ../shared/media: a slideshow holds 3.1 s, a logo 2.4 s): see docs/DETECTORS.md.
  */
 import { z } from 'zod';
 import { ConditionSpan } from '../condition-span.js';
 import { defineDetector, type EventTransition } from '../contract.js';
-import {
-  lumaSample,
-  meanAbsoluteDifference,
-  ratioAtOrBelow,
-  type LumaSample,
-} from '../../media/features/luma-sample.js';
+import { compareLuma, lumaSample, ratioAtOrBelow, type LumaSample } from '../../media/features/luma-sample.js';
 import { amplitudeToDbfs, dbfsToAmplitude, round1 } from '../numbers.js';
 
 const configSchema = z.object({
-  minDurationSeconds: z.number().positive().default(2),
+  minDurationSeconds: z.number().positive().default(4),
   noiseDb: z.number().max(0).default(-60),
+  maxBlockChangeLevels: z.number().positive().default(3),
+  keyFrameRefreshDb: z.number().max(0).default(-45),
   /** Frames the black rule calls black (10% above black level on 98% of pixels) never count as frozen. */
   ignoreBlackFrames: z.boolean().default(true),
 });
 
 export const freezeDetector = defineDetector({
   id: 'freeze',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Frozen picture for longer than the minimum duration',
   needs: { video: true, audio: false },
   configSchema,
   create(config) {
     const maxDifference = dbfsToAmplitude(config.noiseDb);
+    const maxRefreshDifference = dbfsToAmplitude(config.keyFrameRefreshDb);
     let reference: LumaSample | null = null;
     let referenceStartSeconds = 0;
     let largestDifferenceInRun = 0;
@@ -55,16 +58,23 @@ export const freezeDetector = defineDetector({
             span.observe(frame.timeSeconds, endSeconds, false, transitions);
             continue;
           }
-          const difference = reference ? meanAbsoluteDifference(sample, reference) : 1;
-          if (reference) {
-            differenceSum += difference;
-            compared += 1;
+          if (!reference) {
+            reference = sample;
+            referenceStartSeconds = frame.timeSeconds;
+            continue;
           }
-          if (reference && difference < maxDifference) {
+          const comparison = compareLuma(sample, reference);
+          differenceSum += comparison.meanDifference;
+          compared += 1;
+          const localStill = comparison.maxBlockDifference <= config.maxBlockChangeLevels;
+          const still = localStill && comparison.meanDifference < maxDifference;
+          const refresh = !still && localStill && frame.keyFrame && comparison.meanDifference < maxRefreshDifference;
+          if (still || refresh) {
             stillFrames += 1;
             if (!span.active) largestDifferenceInRun = 0;
-            largestDifferenceInRun = Math.max(largestDifferenceInRun, difference);
+            largestDifferenceInRun = Math.max(largestDifferenceInRun, comparison.meanDifference);
             span.observe(referenceStartSeconds, endSeconds, true, transitions);
+            if (refresh) reference = sample;
           } else {
             span.observe(frame.timeSeconds, endSeconds, false, transitions);
             reference = sample;

@@ -60,15 +60,46 @@ export function meanLuma(sample: LumaSample): number {
   return sum / total;
 }
 
-/** Mean absolute difference between two samples of the same size, 0-1 of full scale (255). */
-export function meanAbsoluteDifference(a: LumaSample, b: LumaSample): number {
-  if (a.values.length !== b.values.length || a.values.length === 0) return 1;
+export interface LumaComparison {
+  /** Mean absolute difference over the whole picture, 0-1 of full scale (255). */
+  readonly meanDifference: number;
+  /** Largest mean absolute difference of any block of about 32x32 source pixels, in luma code values. */
+  readonly maxBlockDifference: number;
+}
+
+/**
+ * Compares two samples of the same frame size, globally and block by block: a still picture with one small
+ * moving part has a tiny global difference but one block that changed a lot.
+ */
+export function compareLuma(a: LumaSample, b: LumaSample): LumaComparison {
+  if (a.values.length !== b.values.length || a.width !== b.width || a.values.length === 0) {
+    return { meanDifference: 1, maxBlockDifference: 255 };
+  }
+  const blockSize = Math.max(2, Math.round(32 / a.step));
+  const blocksAcross = Math.ceil(a.width / blockSize);
+  const blockSums = new Float64Array(blocksAcross);
   const av = a.values;
   const bv = b.values;
-  let sum = 0;
-  for (let i = 0; i < av.length; i++) {
-    const d = (av[i] ?? 0) - (bv[i] ?? 0);
-    sum += d < 0 ? -d : d;
+  let total = 0;
+  let maxBlock = 0;
+  for (let y = 0; y < a.height; y++) {
+    const rowStart = y * a.width;
+    for (let x = 0; x < a.width; x++) {
+      const d = (av[rowStart + x] ?? 0) - (bv[rowStart + x] ?? 0);
+      const magnitude = d < 0 ? -d : d;
+      total += magnitude;
+      const block = (x / blockSize) | 0;
+      blockSums[block] = (blockSums[block] ?? 0) + magnitude;
+    }
+    const lastRowOfBlocks = (y + 1) % blockSize === 0 || y === a.height - 1;
+    if (lastRowOfBlocks) {
+      const rows = y % blockSize + 1;
+      for (let block = 0; block < blocksAcross; block++) {
+        const columns = Math.min(blockSize, a.width - block * blockSize);
+        maxBlock = Math.max(maxBlock, (blockSums[block] ?? 0) / (rows * columns));
+      }
+      blockSums.fill(0);
+    }
   }
-  return sum / av.length / 255;
+  return { meanDifference: total / av.length / 255, maxBlockDifference: maxBlock };
 }

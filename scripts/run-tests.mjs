@@ -34,6 +34,9 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
-  { stdio: 'inherit', env: { ...process.env, STREAMQC_REAL_MEDIA: process.env.STREAMQC_REAL_MEDIA ?? '../shared/media' } },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, STREAMQC_REAL_MEDIA: process.env.STREAMQC_REAL_MEDIA ?? '../shared/media' },
+  },
 );
 process.exit(result.status ?? 1);

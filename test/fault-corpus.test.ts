@@ -13,8 +13,8 @@ describe('fault corpus', () => {
       const unexpected = report.events.filter(
         (event) =>
           !allowed.has(event.detector) ||
-          !fixture.expected.some((e) => e.detector === event.detector && e.channel === event.channel) &&
-            !(fixture.alsoAllowed ?? []).includes(event.detector),
+          (!fixture.expected.some((e) => e.detector === event.detector && e.channel === event.channel) &&
+            !(fixture.alsoAllowed ?? []).includes(event.detector)),
       );
       assert.deepEqual(unexpected, [], `unexpected events in ${fixture.name}`);
     });

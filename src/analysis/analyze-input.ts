@@ -4,7 +4,12 @@
  */
 import { decodeInput, emptyDecodeStats, type DecodeStats } from '../media/decode-input.js';
 import { openInput } from '../media/open-input.js';
-import { DetectorPipeline, type ChunkMeasurements, type ConfiguredDetector, type DetectorFailure } from '../pipeline/detector-pipeline.js';
+import {
+  DetectorPipeline,
+  type ChunkMeasurements,
+  type ConfiguredDetector,
+  type DetectorFailure,
+} from '../pipeline/detector-pipeline.js';
 import type { ReportEvent } from '../pipeline/event-collector.js';
 
 export interface AnalyzeOptions {
@@ -29,7 +34,12 @@ export interface AnalysisReport {
 
 export interface AnalysisSummary {
   readonly format: string;
-  readonly video: { readonly codec: string; readonly width: number; readonly height: number; readonly frames: number } | null;
+  readonly video: {
+    readonly codec: string;
+    readonly width: number;
+    readonly height: number;
+    readonly frames: number;
+  } | null;
   readonly audio: { readonly codec: string; readonly sampleRate: number; readonly channels: number } | null;
   readonly chunks: number;
   readonly eventCounts: Readonly<Record<string, number>>;

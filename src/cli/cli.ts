@@ -24,7 +24,8 @@ function fail(message: string, code: number): number {
 function parsePositiveNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new StreamqcError('BAD_USAGE', `${name} must be a positive number`);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new StreamqcError('BAD_USAGE', `${name} must be a positive number`);
   return parsed;
 }
 
@@ -42,14 +43,19 @@ async function analyzeCommand(args: string[]): Promise<number> {
     },
   });
   const input = positionals[0];
-  if (!input || positionals.length > 1) throw new StreamqcError('BAD_USAGE', 'analyze takes exactly one input');
+  if (!input || positionals.length > 1)
+    throw new StreamqcError('BAD_USAGE', 'analyze takes exactly one input');
   if (values.format !== 'text' && values.format !== 'json') {
     throw new StreamqcError('BAD_USAGE', `--format must be text or json, not '${values.format}'`);
   }
   const fileConfig = await loadAnalysisConfig(values.config);
-  const selected = values.detectors?.split(',').map((id) => id.trim()).filter((id) => id.length > 0);
+  const selected = values.detectors
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
   const configured = configureDetectors(selected, fileConfig.detectors);
-  const connectTimeoutMs = parsePositiveNumber(values['connect-timeout-ms'], '--connect-timeout-ms') ?? fileConfig.connectTimeoutMs;
+  const connectTimeoutMs =
+    parsePositiveNumber(values['connect-timeout-ms'], '--connect-timeout-ms') ?? fileConfig.connectTimeoutMs;
   const maxSeconds = parsePositiveNumber(values['max-seconds'], '--max-seconds');
   const showProgress = process.stderr.isTTY;
 
@@ -60,7 +66,9 @@ async function analyzeCommand(args: string[]): Promise<number> {
       connectTimeoutMs,
       keepChunks: values.chunks,
       ...(maxSeconds === undefined ? {} : { maxSeconds }),
-      ...(showProgress ? { onChunk: (chunk) => process.stderr.write(`\ranalysed ${chunk.endSeconds.toFixed(0)} s`) } : {}),
+      ...(showProgress
+        ? { onChunk: (chunk) => process.stderr.write(`\ranalysed ${chunk.endSeconds.toFixed(0)} s`) }
+        : {}),
     });
   } catch (error) {
     if (isStreamqcError(error) && error.code !== 'BAD_CONFIG' && error.code !== 'BAD_USAGE') {
@@ -85,14 +93,18 @@ async function analyzeCommand(args: string[]): Promise<number> {
 function listDetectors(): number {
   for (const detector of detectors) {
     const defaults = JSON.stringify(detector.configSchema.parse({}));
-    process.stdout.write(`${detector.id.padEnd(14)} v${detector.version}  ${detector.description}\n${''.padEnd(16)}defaults ${defaults}\n`);
+    process.stdout.write(
+      `${detector.id.padEnd(14)} v${detector.version}  ${detector.description}\n${''.padEnd(16)}defaults ${defaults}\n`,
+    );
   }
   return exitCodes.ok;
 }
 
 async function printVersion(): Promise<number> {
   const { readFile } = await import('node:fs/promises');
-  const packageJson = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const packageJson = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   process.stdout.write(`streamqc ${packageJson.version}\n`);
   return exitCodes.ok;
 }

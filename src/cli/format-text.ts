@@ -20,9 +20,15 @@ function describeDetails(details: Readonly<Record<string, unknown>>): string {
 export function formatText(report: AnalysisReport): string {
   const lines: string[] = [];
   const { summary } = report;
-  const video = summary.video ? `video ${summary.video.codec} ${summary.video.width}x${summary.video.height}` : 'no video';
-  const audio = summary.audio ? `audio ${summary.audio.codec} ${summary.audio.sampleRate} Hz ${summary.audio.channels} ch` : 'no audio';
-  lines.push(`${report.input}: ${report.durationSeconds.toFixed(3)} s, ${summary.format}, ${video}, ${audio}`);
+  const video = summary.video
+    ? `video ${summary.video.codec} ${summary.video.width}x${summary.video.height}`
+    : 'no video';
+  const audio = summary.audio
+    ? `audio ${summary.audio.codec} ${summary.audio.sampleRate} Hz ${summary.audio.channels} ch`
+    : 'no audio';
+  lines.push(
+    `${report.input}: ${report.durationSeconds.toFixed(3)} s, ${summary.format}, ${video}, ${audio}`,
+  );
   lines.push(`detectors: ${report.detectors.map((d) => d.id).join(', ')}`);
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   if (report.events.length === 0) {
@@ -39,7 +45,9 @@ export function formatText(report: AnalysisReport): string {
     describeDetails(event.details),
   ]);
   const header = ['start', 'end', 'seconds', 'detector', 'ch', 'severity', 'details'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const render = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))

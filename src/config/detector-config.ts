@@ -42,7 +42,10 @@ export async function loadAnalysisConfig(path: string | undefined): Promise<Anal
   }
   const parsed = analysisFileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new StreamqcError('BAD_CONFIG', `config file '${path}': ${formatIssues(parsed.error.issues, []).join('; ')}`);
+    throw new StreamqcError(
+      'BAD_CONFIG',
+      `config file '${path}': ${formatIssues(parsed.error.issues, []).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -55,7 +58,8 @@ export function configureDetectors(
   const problems: string[] = [];
   const chosen = selectedIds ?? allDetectors.map((detector) => detector.id);
   for (const id of [...chosen, ...Object.keys(overrides)]) {
-    if (!findDetector(id)) problems.push(`detectors.${id}: unknown detector (known: ${allDetectors.map((d) => d.id).join(', ')})`);
+    if (!findDetector(id))
+      problems.push(`detectors.${id}: unknown detector (known: ${allDetectors.map((d) => d.id).join(', ')})`);
   }
   const configured: ConfiguredDetector[] = [];
   for (const id of new Set(chosen)) {

@@ -57,7 +57,10 @@ export class ConditionSpan {
       }
       this.lastActiveEndSeconds = Math.max(this.lastActiveEndSeconds, endSeconds);
       this.openIfLongEnough(out);
-    } else if (this.spanStartSeconds !== null && endSeconds - this.lastActiveEndSeconds > this.mergeGapSeconds) {
+    } else if (
+      this.spanStartSeconds !== null &&
+      endSeconds - this.lastActiveEndSeconds > this.mergeGapSeconds
+    ) {
       this.endSpan(out);
     }
   }

@@ -6,6 +6,8 @@ import { clippingDetector } from './clipping/clipping.js';
 import type { Detector } from './contract.js';
 import { decodeErrorDetector } from './decode-error/decode-error.js';
 import { freezeDetector } from './freeze/freeze.js';
+import { loudnessDetector } from './loudness/loudness.js';
+import { truePeakDetector } from './loudness/true-peak.js';
 import { silenceDetector } from './silence/silence.js';
 
 export const detectors: readonly Detector[] = [
@@ -14,6 +16,8 @@ export const detectors: readonly Detector[] = [
   silenceDetector,
   clippingDetector,
   decodeErrorDetector,
+  loudnessDetector,
+  truePeakDetector,
 ];
 
 export function findDetector(id: string): Detector | undefined {

@@ -29,8 +29,14 @@ const layouts = new Map<number, SampleLayout>([
   [AV_SAMPLE_FMT_U8P, { planar: true, bytesPerSample: 1, read: (v, i) => (v.getUint8(i) - 128) / 128 }],
   [AV_SAMPLE_FMT_S16, { planar: false, bytesPerSample: 2, read: (v, i) => v.getInt16(i * 2, true) / 32768 }],
   [AV_SAMPLE_FMT_S16P, { planar: true, bytesPerSample: 2, read: (v, i) => v.getInt16(i * 2, true) / 32768 }],
-  [AV_SAMPLE_FMT_S32, { planar: false, bytesPerSample: 4, read: (v, i) => v.getInt32(i * 4, true) / 2147483648 }],
-  [AV_SAMPLE_FMT_S32P, { planar: true, bytesPerSample: 4, read: (v, i) => v.getInt32(i * 4, true) / 2147483648 }],
+  [
+    AV_SAMPLE_FMT_S32,
+    { planar: false, bytesPerSample: 4, read: (v, i) => v.getInt32(i * 4, true) / 2147483648 },
+  ],
+  [
+    AV_SAMPLE_FMT_S32P,
+    { planar: true, bytesPerSample: 4, read: (v, i) => v.getInt32(i * 4, true) / 2147483648 },
+  ],
   [AV_SAMPLE_FMT_FLT, { planar: false, bytesPerSample: 4, read: (v, i) => v.getFloat32(i * 4, true) }],
   [AV_SAMPLE_FMT_FLTP, { planar: true, bytesPerSample: 4, read: (v, i) => v.getFloat32(i * 4, true) }],
   [AV_SAMPLE_FMT_DBL, { planar: false, bytesPerSample: 8, read: (v, i) => v.getFloat64(i * 8, true) }],
@@ -80,7 +86,11 @@ export function audioFrameToFloat(frame: Frame): Float32Array[] | null {
   } else {
     const plane = planes[0];
     if (!plane) return channels;
-    const view = new DataView(plane.buffer, plane.byteOffset, sampleCount * channelCount * layout.bytesPerSample);
+    const view = new DataView(
+      plane.buffer,
+      plane.byteOffset,
+      sampleCount * channelCount * layout.bytesPerSample,
+    );
     for (let i = 0; i < sampleCount; i++) {
       for (let c = 0; c < channelCount; c++) {
         const out = channels[c];

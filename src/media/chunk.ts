@@ -1,8 +1,8 @@
 /**
  * The unit of work: one second of decoded media, as it is handed to every detector.
  *
- * Pixel views (`luma`, `chroma`) point into decoder memory and are valid only while the chunk is being
- * analysed: a detector that needs pixels later keeps its own (small) copy.
+ * Treat pixel planes as valid only while the chunk is being analysed: a detector that needs pixels later
+ * keeps its own (small) copy, so the media layer is free to hand out borrowed decoder memory.
  */
 
 /** One decoded picture. */

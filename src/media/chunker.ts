@@ -48,7 +48,12 @@ class ChunkBuilder {
 
 type PendingItem =
   | { readonly kind: 'video'; readonly held: HeldVideoFrame }
-  | { readonly kind: 'audio'; readonly startSeconds: number; readonly sampleRate: number; readonly channels: Float32Array[] };
+  | {
+      readonly kind: 'audio';
+      readonly startSeconds: number;
+      readonly sampleRate: number;
+      readonly channels: Float32Array[];
+    };
 
 export class Chunker {
   private originSeconds: number | null = null;
@@ -141,7 +146,9 @@ export class Chunker {
 
   private tryFixOrigin(force: boolean): void {
     if (this.originSeconds !== null || this.pending.length === 0) return;
-    const times = this.pending.map((item) => (item.kind === 'video' ? item.held.frame.timeSeconds : item.startSeconds));
+    const times = this.pending.map((item) =>
+      item.kind === 'video' ? item.held.frame.timeSeconds : item.startSeconds,
+    );
     const hasVideo = this.pending.some((item) => item.kind === 'video');
     const hasAudio = this.pending.some((item) => item.kind === 'audio');
     const earliest = Math.min(...times);
@@ -240,14 +247,22 @@ export class Chunker {
       const offset = at - index * sampleRate;
       const take = Math.min(count - written, sampleRate - offset);
       const builder = this.builder(index);
-      if (!builder.audio || builder.audio.sampleRate !== sampleRate || builder.audio.samples.length !== channelCount) {
+      if (
+        !builder.audio ||
+        builder.audio.sampleRate !== sampleRate ||
+        builder.audio.samples.length !== channelCount
+      ) {
         builder.audio = new ChunkAudio(sampleRate, channelCount);
       }
       const audio = builder.audio;
       if (source) {
         for (let c = 0; c < channelCount; c++) {
           const from = source[c];
-          if (from) audio.samples[c]?.set(from.subarray(sourceOffset + written, sourceOffset + written + take), offset);
+          if (from)
+            audio.samples[c]?.set(
+              from.subarray(sourceOffset + written, sourceOffset + written + take),
+              offset,
+            );
         }
       } else {
         audio.gaps.push({

@@ -88,7 +88,9 @@ export async function* decodeInput(
 
   const drainDecoder = async (stream: OpenedStream, isVideo: boolean): Promise<void> => {
     for (;;) {
-      const received = sync ? stream.decoder.receiveFrameSync(frame) : await stream.decoder.receiveFrame(frame);
+      const received = sync
+        ? stream.decoder.receiveFrameSync(frame)
+        : await stream.decoder.receiveFrame(frame);
       if (received === AVERROR_EAGAIN || received === AVERROR_EOF) return;
       if (received < 0) {
         stats.decodeErrors += 1;

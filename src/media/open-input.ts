@@ -107,7 +107,11 @@ async function openDecoder(stream: Stream, threads: number): Promise<OpenedStrea
 }
 
 /** Runs `work`, interrupting FFmpeg's blocking I/O when it takes longer than `timeoutMs`. */
-async function withInterruptTimeout<T>(format: FormatContext, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+async function withInterruptTimeout<T>(
+  format: FormatContext,
+  timeoutMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const timer = setTimeout(() => format.interrupt(), timeoutMs);
   try {
     return await work();
@@ -135,7 +139,9 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
     format.freeContext();
     throw describeOpenFailure(opened, isNetwork);
   }
-  const probed = await withInterruptTimeout(format, options.connectTimeoutMs, () => format.findStreamInfo(null));
+  const probed = await withInterruptTimeout(format, options.connectTimeoutMs, () =>
+    format.findStreamInfo(null),
+  );
   if (probed < 0 && format.nbStreams === 0) {
     await format.closeInput();
     throw describeOpenFailure(probed, isNetwork);

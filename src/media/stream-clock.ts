@@ -45,7 +45,10 @@ export class StreamClock {
       const expected = this.expectedNextSeconds;
       if (expected !== null) {
         const jumpSeconds = seconds - expected;
-        if (jumpSeconds > this.options.discontinuityThresholdSeconds || jumpSeconds < -this.options.maxBackwardSeconds) {
+        if (
+          jumpSeconds > this.options.discontinuityThresholdSeconds ||
+          jumpSeconds < -this.options.maxBackwardSeconds
+        ) {
           this.offsetSeconds += expected - seconds;
           seconds = expected;
           this.discontinuityTotal += 1;
@@ -53,7 +56,8 @@ export class StreamClock {
       }
     }
     const next = seconds + durationSeconds;
-    this.expectedNextSeconds = this.expectedNextSeconds === null ? next : Math.max(this.expectedNextSeconds, next);
+    this.expectedNextSeconds =
+      this.expectedNextSeconds === null ? next : Math.max(this.expectedNextSeconds, next);
     return seconds;
   }
 

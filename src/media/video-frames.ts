@@ -44,14 +44,19 @@ const planarYuv = new Map<number, readonly [number, number] | null>([
   [AV_PIX_FMT_NV21, null],
 ]);
 
-const fullRangeFormats = new Set<number>([AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P]);
+const fullRangeFormats = new Set<number>([
+  AV_PIX_FMT_YUVJ420P,
+  AV_PIX_FMT_YUVJ422P,
+  AV_PIX_FMT_YUVJ444P,
+  AV_PIX_FMT_YUVJ440P,
+]);
 
 export interface FrameTiming {
   readonly timeSeconds: number;
   readonly durationSeconds: number;
 }
 
-/** A VideoFrame plus the native frame that owns its memory, freed by `release()`. */
+/** A VideoFrame plus a hook to free memory it borrows (kept so a zero-copy path can come back). */
 export interface HeldVideoFrame {
   readonly frame: VideoFrame;
   release(): void;
@@ -62,35 +67,45 @@ export class VideoFrameConverter {
   private scaler: SoftwareScaleContext | null = null;
   private scalerKey = '';
 
+  /** `wantChroma`: copy the chroma planes too (only when a detector reads colour). */
+  constructor(private readonly wantChroma = false) {}
+
   convert(decoded: Frame, timing: FrameTiming, corruptFromDecoder: boolean): HeldVideoFrame | null {
     const layout = planarYuv.get(decoded.format);
-    const owned = layout === undefined ? this.toGray(decoded) : decoded.clone();
-    if (!owned) return null;
-    const planes = owned.data;
-    const strides = owned.linesize;
-    const luma = planes?.[0];
+    const source = layout === undefined ? this.toGray(decoded) : decoded;
+    if (!source) return null;
+    const planes = source.data;
+    const strides = source.linesize;
+    const lumaPlane = planes?.[0];
     const lumaStride = strides[0] ?? 0;
-    if (!luma || lumaStride <= 0) {
-      owned.free();
+    if (!lumaPlane || lumaStride <= 0) {
+      if (source !== decoded) source.free();
       return null;
     }
+    // Copy the planes detectors read (luma always, chroma on request) and let the decoder reuse its buffer
+    // at once: holding whole decoded pictures for a 1-second chunk costs half as much memory again.
+    const luma = new Uint8Array(lumaPlane.subarray(0, lumaStride * source.height));
     const fullRange =
       decoded.colorRange === AVCOL_RANGE_JPEG || fullRangeFormats.has(decoded.format) || layout === undefined;
-    const chroma = layout ? chromaPlanes(owned, layout) : null;
+    const chroma = layout && this.wantChroma ? chromaPlanes(source, layout) : null;
+    const width = source.width;
+    const height = source.height;
+    if (source !== decoded) source.free();
     const frame: VideoFrame = {
       timeSeconds: timing.timeSeconds,
       durationSeconds: timing.durationSeconds,
-      width: owned.width,
-      height: owned.height,
+      width,
+      height,
       luma,
       lumaStride,
       blackLevel: fullRange ? 0 : 16,
       whiteLevel: fullRange ? 255 : 235,
       chroma,
       keyFrame: decoded.hasFlags(AV_FRAME_FLAG_KEY),
-      corrupt: corruptFromDecoder || decoded.hasFlags(AV_FRAME_FLAG_CORRUPT) || decoded.decodeErrorFlags !== 0,
+      corrupt:
+        corruptFromDecoder || decoded.hasFlags(AV_FRAME_FLAG_CORRUPT) || decoded.decodeErrorFlags !== 0,
     };
-    return { frame, release: () => owned.free() };
+    return { frame, release: () => undefined };
   }
 
   close(): void {
@@ -136,11 +151,12 @@ function chromaPlanes(frame: Frame, subsampling: readonly [number, number] | nul
   const stride = frame.linesize[1] ?? 0;
   if (!u || !v || stride <= 0) return null;
   const [shiftX, shiftY] = subsampling;
+  const height = (frame.height + (1 << shiftY) - 1) >> shiftY;
   return {
-    u,
-    v,
+    u: new Uint8Array(u.subarray(0, stride * height)),
+    v: new Uint8Array(v.subarray(0, stride * height)),
     stride,
     width: (frame.width + (1 << shiftX) - 1) >> shiftX,
-    height: (frame.height + (1 << shiftY) - 1) >> shiftY,
+    height,
   };
 }

@@ -43,7 +43,10 @@ export interface DetectorPipelineOptions {
 export class DetectorPipeline {
   private readonly running: RunningDetector[];
   private readonly collector = new EventCollector();
-  private readonly failures = new Map<string, { detector: string; chunkIndex: number | null; message: string; count: number }>();
+  private readonly failures = new Map<
+    string,
+    { detector: string; chunkIndex: number | null; message: string; count: number }
+  >();
   private readonly summaries: Record<string, unknown> = {};
 
   constructor(

@@ -2,7 +2,17 @@
  * Writes synthetic clips with FFmpeg's encoders (through node-av): pictures and sound come from callbacks,
  * so fixtures carry known truth. Used by the fixture generator, the tests, the benchmark and the demo.
  */
-import { Codec, CodecContext, Dictionary, FormatContext, Frame, Log, Packet, Rational, type Stream } from 'node-av/lib';
+import {
+  Codec,
+  CodecContext,
+  Dictionary,
+  FormatContext,
+  Frame,
+  Log,
+  Packet,
+  Rational,
+  type Stream,
+} from 'node-av/lib';
 import {
   AV_CHANNEL_LAYOUT_MONO,
   AV_CHANNEL_LAYOUT_STEREO,
@@ -79,7 +89,11 @@ function layoutFor(channels: number) {
   return AV_CHANNEL_LAYOUT_5POINT1;
 }
 
-async function openEncoder(name: string, configure: (context: CodecContext) => void, options?: Readonly<Record<string, string>>) {
+async function openEncoder(
+  name: string,
+  configure: (context: CodecContext) => void,
+  options?: Readonly<Record<string, string>>,
+) {
   const codec = Codec.findEncoderByName(name as Parameters<typeof Codec.findEncoderByName>[0]);
   if (!codec) throw new Error(`encoder ${name} is not available`);
   const context = new CodecContext();
@@ -106,7 +120,8 @@ async function writePackets(format: FormatContext, track: Track, packet: Packet)
 export async function writeClip(spec: ClipSpec): Promise<void> {
   Log.setLevel(AV_LOG_QUIET);
   const format = new FormatContext();
-  if (format.allocOutputContext2(null, spec.container, spec.path) < 0) throw new Error(`no muxer ${spec.container}`);
+  if (format.allocOutputContext2(null, spec.container, spec.path) < 0)
+    throw new Error(`no muxer ${spec.container}`);
   const globalHeader = format.oformat?.hasFlags(AVFMT_GLOBALHEADER) ?? false;
   const offset = spec.startOffsetSeconds ?? 0;
   let video: Track | null = null;
@@ -139,7 +154,8 @@ export async function writeClip(spec: ClipSpec): Promise<void> {
   if (spec.audio) {
     const a = spec.audio;
     const timeBase = new Rational(1, a.sampleRate);
-    const sampleFormat = a.codec === 'aac' ? AV_SAMPLE_FMT_FLTP : a.codec === 'mp2' ? AV_SAMPLE_FMT_S16 : AV_SAMPLE_FMT_S16;
+    const sampleFormat =
+      a.codec === 'aac' ? AV_SAMPLE_FMT_FLTP : a.codec === 'mp2' ? AV_SAMPLE_FMT_S16 : AV_SAMPLE_FMT_S16;
     const encoder = await openEncoder(a.codec, (c) => {
       c.sampleRate = a.sampleRate;
       c.channelLayout = layoutFor(a.channels);
@@ -166,11 +182,17 @@ export async function writeClip(spec: ClipSpec): Promise<void> {
   const audioFrameSize = audio ? audio.encoder.frameSize || 1152 : 0;
 
   while ((video && nextFrame < frameCount) || (audio && nextSample < sampleCount)) {
-    const videoTime = video && spec.video && nextFrame < frameCount ? nextFrame / spec.video.framesPerSecond : Infinity;
-    const audioTime = audio && spec.audio && nextSample < sampleCount ? nextSample / spec.audio.sampleRate : Infinity;
+    const videoTime =
+      video && spec.video && nextFrame < frameCount ? nextFrame / spec.video.framesPerSecond : Infinity;
+    const audioTime =
+      audio && spec.audio && nextSample < sampleCount ? nextSample / spec.audio.sampleRate : Infinity;
     if (video && spec.video && videoTime <= audioTime) {
       if (spec.video.include?.(nextFrame) ?? true) {
-        const frame = videoFrame(spec.video, nextFrame, BigInt(nextFrame + Math.round(offset * spec.video.framesPerSecond)));
+        const frame = videoFrame(
+          spec.video,
+          nextFrame,
+          BigInt(nextFrame + Math.round(offset * spec.video.framesPerSecond)),
+        );
         await video.encoder.sendFrame(frame);
         frame.free();
         await writePackets(format, video, packet);
@@ -180,7 +202,13 @@ export async function writeClip(spec: ClipSpec): Promise<void> {
       const count = Math.min(audioFrameSize, sampleCount - nextSample);
       if (spec.audio.include?.(nextSample) ?? true) {
         const delaySamples = Math.round((offset + (spec.audioDelaySeconds ?? 0)) * spec.audio.sampleRate);
-        const frame = audioFrame(spec.audio, audio.encoder, nextSample, count, BigInt(nextSample + delaySamples));
+        const frame = audioFrame(
+          spec.audio,
+          audio.encoder,
+          nextSample,
+          count,
+          BigInt(nextSample + delaySamples),
+        );
         await audio.encoder.sendFrame(frame);
         frame.free();
         await writePackets(format, audio, packet);
@@ -217,7 +245,13 @@ function videoFrame(spec: VideoSpec, index: number, pts: bigint): Frame {
   return frame;
 }
 
-function audioFrame(spec: AudioSpec, encoder: CodecContext, startSample: number, count: number, pts: bigint): Frame {
+function audioFrame(
+  spec: AudioSpec,
+  encoder: CodecContext,
+  startSample: number,
+  count: number,
+  pts: bigint,
+): Frame {
   const channels = Array.from({ length: spec.channels }, () => new Float32Array(count));
   spec.fill(startSample, channels);
   const frame = new Frame();

@@ -31,10 +31,21 @@ const fps = 25;
 const sampleRate = 48_000;
 
 function videoSpec(draw: VideoSpec['draw'], extra: Partial<VideoSpec> = {}): VideoSpec {
-  return { width: 320, height: 240, framesPerSecond: fps, codec: 'libx264', options: { crf: '23' }, draw, ...extra };
+  return {
+    width: 320,
+    height: 240,
+    framesPerSecond: fps,
+    codec: 'libx264',
+    options: { crf: '23' },
+    draw,
+    ...extra,
+  };
 }
 
-function audioSpec(fill: (index: number, channel: number) => number, extra: Partial<AudioSpec> = {}): AudioSpec {
+function audioSpec(
+  fill: (index: number, channel: number) => number,
+  extra: Partial<AudioSpec> = {},
+): AudioSpec {
   return {
     sampleRate,
     channels: 2,
@@ -53,7 +64,14 @@ const programmeAudio = audioSpec((index, channel) => programmeSound(index, sampl
 const inSpan = (seconds: number, start: number, end: number) => seconds >= start && seconds < end;
 
 function clip(path: string, durationSeconds: number, parts: Partial<ClipSpec>): Promise<void> {
-  return writeClip({ path, container: 'mp4', durationSeconds, video: movingVideo, audio: programmeAudio, ...parts });
+  return writeClip({
+    path,
+    container: 'mp4',
+    durationSeconds,
+    video: movingVideo,
+    audio: programmeAudio,
+    ...parts,
+  });
 }
 
 const baseFixtures: readonly Fixture[] = [
@@ -69,7 +87,9 @@ const baseFixtures: readonly Fixture[] = [
     expected: [{ detector: 'black', startSeconds: 4, endSeconds: 7 }],
     build: (path) =>
       clip(path, 12, {
-        video: videoSpec((index, planes) => (inSpan(index / fps, 4, 7) ? drawFlat(planes, 16) : drawMovingPattern(planes, index))),
+        video: videoSpec((index, planes) =>
+          inSpan(index / fps, 4, 7) ? drawFlat(planes, 16) : drawMovingPattern(planes, index),
+        ),
       }),
   },
   {
@@ -78,7 +98,9 @@ const baseFixtures: readonly Fixture[] = [
     expected: [{ detector: 'freeze', startSeconds: 3, endSeconds: 9 }],
     build: (path) =>
       clip(path, 12, {
-        video: videoSpec((index, planes) => drawMovingPattern(planes, inSpan(index / fps, 3, 9) ? 3 * fps : index)),
+        video: videoSpec((index, planes) =>
+          drawMovingPattern(planes, inSpan(index / fps, 3, 9) ? 3 * fps : index),
+        ),
       }),
   },
   {
@@ -88,7 +110,9 @@ const baseFixtures: readonly Fixture[] = [
     build: (path) =>
       clip(path, 10, {
         audio: audioSpec((index, channel) =>
-          channel === 0 && inSpan(index / sampleRate, 3, 6.5) ? 0 : programmeSound(index, sampleRate, channel),
+          channel === 0 && inSpan(index / sampleRate, 3, 6.5)
+            ? 0
+            : programmeSound(index, sampleRate, channel),
         ),
       }),
   },
@@ -102,7 +126,9 @@ const baseFixtures: readonly Fixture[] = [
     ],
     build: (path) =>
       clip(path, 8, {
-        audio: audioSpec((index, channel) => (inSpan(index / sampleRate, 2, 5) ? 0 : programmeSound(index, sampleRate, channel))),
+        audio: audioSpec((index, channel) =>
+          inSpan(index / sampleRate, 2, 5) ? 0 : programmeSound(index, sampleRate, channel),
+        ),
       }),
   },
   {
@@ -141,7 +167,9 @@ const baseFixtures: readonly Fixture[] = [
     description: '10 fps content carried at 25 fps (each picture repeated 2 or 3 times): not a freeze',
     expected: [],
     build: (path) =>
-      clip(path, 8, { video: videoSpec((index, planes) => drawMovingPattern(planes, Math.floor((index * 10) / fps) * 3)) }),
+      clip(path, 8, {
+        video: videoSpec((index, planes) => drawMovingPattern(planes, Math.floor((index * 10) / fps) * 3)),
+      }),
   },
   {
     name: 'offset-start.ts',
@@ -153,7 +181,9 @@ const baseFixtures: readonly Fixture[] = [
         container: 'mpegts',
         durationSeconds: 9,
         startOffsetSeconds: 1000,
-        video: videoSpec((index, planes) => (inSpan(index / fps, 3, 6) ? drawFlat(planes, 16) : drawMovingPattern(planes, index))),
+        video: videoSpec((index, planes) =>
+          inSpan(index / fps, 3, 6) ? drawFlat(planes, 16) : drawMovingPattern(planes, index),
+        ),
         audio: programmeAudio,
       }),
   },
@@ -182,7 +212,12 @@ export const fixtures: readonly Fixture[] = [...baseFixtures, ...timingFixtures,
  * Drops `share` of the video packets of an MPEG-TS whose PES presentation time (relative to the first
  * video PTS) lies in [startSeconds, endSeconds), deterministically. PSI and audio packets are kept.
  */
-export function dropTsVideoPackets(data: Buffer, startSeconds: number, endSeconds: number, share = 0.4): Buffer {
+export function dropTsVideoPackets(
+  data: Buffer,
+  startSeconds: number,
+  endSeconds: number,
+  share = 0.4,
+): Buffer {
   const kept: Buffer[] = [];
   let firstPts: number | null = null;
   let currentSeconds = 0;
@@ -235,14 +270,21 @@ function videoPidOf(data: Buffer): number {
     const adaptation = ((data[offset + 3] ?? 0) >> 4) & 0x3;
     const p = offset + (adaptation === 3 ? 5 + (data[offset + 4] ?? 0) : 4);
     if (((data[offset + 1] ?? 0) & 0x40) !== 0 && data[p] === 0 && data[p + 1] === 0 && data[p + 2] === 1) {
-      if (((data[p + 3] ?? 0) & 0xf0) === 0xe0) found = ((data[offset + 1] ?? 0) & 0x1f) * 256 + (data[offset + 2] ?? 0);
+      if (((data[p + 3] ?? 0) & 0xf0) === 0xe0)
+        found = ((data[offset + 1] ?? 0) & 0x1f) * 256 + (data[offset + 2] ?? 0);
     }
   }
   videoPids.set(data, found);
   return found;
 }
 
-export const fixtureDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'generated');
+export const fixtureDirectory = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'fixtures',
+  'generated',
+);
 
 /** Path of a fixture, built first if it is not there yet. */
 export async function fixturePath(name: string): Promise<string> {

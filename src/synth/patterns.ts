@@ -12,7 +12,7 @@ export function drawMovingPattern(planes: PicturePlanes, phase: number): void {
     const base = row * strideY;
     const inBoxRow = row >= boxY && row < boxY + boxSize;
     for (let col = 0; col < width; col++) {
-      let value = 48 + (((col + shift) >> 3) * 13 + ((row >> 3) * 7) + ((col * row) >> 6)) % 140;
+      let value = 48 + ((((col + shift) >> 3) * 13 + (row >> 3) * 7 + ((col * row) >> 6)) % 140);
       if (inBoxRow && col >= boxX && col < boxX + boxSize) value = 220;
       y[base + col] = value;
     }
@@ -30,7 +30,8 @@ export function drawMovingPattern(planes: PicturePlanes, phase: number): void {
 
 /** Uniform picture: luma `lumaValue`, neutral chroma. */
 export function drawFlat(planes: PicturePlanes, lumaValue: number): void {
-  for (let row = 0; row < planes.height; row++) planes.y.fill(lumaValue, row * planes.strideY, row * planes.strideY + planes.width);
+  for (let row = 0; row < planes.height; row++)
+    planes.y.fill(lumaValue, row * planes.strideY, row * planes.strideY + planes.width);
   for (let row = 0; row < planes.height >> 1; row++) {
     planes.u.fill(128, row * planes.strideC, row * planes.strideC + (planes.width >> 1));
     planes.v.fill(128, row * planes.strideC, row * planes.strideC + (planes.width >> 1));

@@ -20,7 +20,11 @@ export async function analyzeFile(
 }
 
 /** Asserts that `expected` is found within `toleranceSeconds` of its start and end. */
-export function assertFound(events: readonly ReportEvent[], expected: ExpectedEvent, toleranceSeconds = 0.5): ReportEvent {
+export function assertFound(
+  events: readonly ReportEvent[],
+  expected: ExpectedEvent,
+  toleranceSeconds = 0.5,
+): ReportEvent {
   const match = events.find(
     (event) =>
       event.detector === expected.detector &&

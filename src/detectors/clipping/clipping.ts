@@ -46,15 +46,32 @@ export const clippingDetector = defineDetector({
           kind: 'close',
           key: pending.key,
           endSeconds: pending.lastRunEndSeconds,
-          details: { runs: pending.runs, clippedSamples: pending.clippedSamples, channels: [...pending.channels] },
+          details: {
+            runs: pending.runs,
+            clippedSamples: pending.clippedSamples,
+            channels: [...pending.channels],
+          },
         });
       }
       pending = null;
     };
 
-    const addRun = (startSeconds: number, endSeconds: number, channel: number, length: number, out: EventTransition[]) => {
+    const addRun = (
+      startSeconds: number,
+      endSeconds: number,
+      channel: number,
+      length: number,
+      out: EventTransition[],
+    ) => {
       if (pending && startSeconds - pending.lastRunEndSeconds > config.mergeGapSeconds) closePending(out);
-      pending ??= { startSeconds, lastRunEndSeconds: endSeconds, runs: 0, clippedSamples: 0, channels: new Set(), key: null };
+      pending ??= {
+        startSeconds,
+        lastRunEndSeconds: endSeconds,
+        runs: 0,
+        clippedSamples: 0,
+        channels: new Set(),
+        key: null,
+      };
       pending.runs += 1;
       pending.clippedSamples += length;
       pending.channels.add(channel);
@@ -62,7 +79,13 @@ export const clippingDetector = defineDetector({
       if (!pending.key && pending.runs >= config.minRunsPerEvent) {
         eventCount += 1;
         pending.key = `clipping#${eventCount}`;
-        out.push({ kind: 'open', key: pending.key, startSeconds: pending.startSeconds, severity: 'warning', details: {} });
+        out.push({
+          kind: 'open',
+          key: pending.key,
+          startSeconds: pending.startSeconds,
+          severity: 'warning',
+          details: {},
+        });
       }
     };
 
@@ -99,7 +122,8 @@ export const clippingDetector = defineDetector({
             transitions,
           );
         }
-        if (pending && chunk.endSeconds - pending.lastRunEndSeconds > config.mergeGapSeconds) closePending(transitions);
+        if (pending && chunk.endSeconds - pending.lastRunEndSeconds > config.mergeGapSeconds)
+          closePending(transitions);
         return { measurements: { clippedRuns: runs.length, clippedSamples }, transitions };
       },
       finish() {

@@ -49,7 +49,10 @@ export const decodeErrorDetector = defineDetector({
           span.observe(frame.timeSeconds, end, frame.corrupt, transitions);
         }
         if (chunk.video.length === 0) span.observe(chunk.startSeconds, chunk.endSeconds, false, transitions);
-        return { measurements: { corruptFrames: chunkCorrupt, rejectedPackets: chunk.decodeErrorCount }, transitions };
+        return {
+          measurements: { corruptFrames: chunkCorrupt, rejectedPackets: chunk.decodeErrorCount },
+          transitions,
+        };
       },
       finish() {
         const transitions: EventTransition[] = [];

@@ -13,7 +13,12 @@
 import { z } from 'zod';
 import { ConditionSpan } from '../condition-span.js';
 import { defineDetector, type EventTransition } from '../contract.js';
-import { compareLuma, lumaSample, ratioAtOrBelow, type LumaSample } from '../../media/features/luma-sample.js';
+import {
+  compareLuma,
+  lumaSample,
+  ratioAtOrBelow,
+  type LumaSample,
+} from '../../media/features/luma-sample.js';
 import { amplitudeToDbfs, dbfsToAmplitude, round1 } from '../numbers.js';
 
 const configSchema = z.object({
@@ -41,7 +46,9 @@ export const freezeDetector = defineDetector({
       keyPrefix: 'freeze',
       minDurationSeconds: config.minDurationSeconds,
       severity: 'critical',
-      closeDetails: () => ({ maxDifferenceDb: round1(amplitudeToDbfs(Math.max(largestDifferenceInRun, 1e-9))) }),
+      closeDetails: () => ({
+        maxDifferenceDb: round1(amplitudeToDbfs(Math.max(largestDifferenceInRun, 1e-9))),
+      }),
     });
     return {
       analyze(chunk) {
@@ -68,7 +75,8 @@ export const freezeDetector = defineDetector({
           compared += 1;
           const localStill = comparison.maxBlockDifference <= config.maxBlockChangeLevels;
           const still = localStill && comparison.meanDifference < maxDifference;
-          const refresh = !still && localStill && frame.keyFrame && comparison.meanDifference < maxRefreshDifference;
+          const refresh =
+            !still && localStill && frame.keyFrame && comparison.meanDifference < maxRefreshDifference;
           if (still || refresh) {
             stillFrames += 1;
             if (!span.active) largestDifferenceInRun = 0;
@@ -84,7 +92,9 @@ export const freezeDetector = defineDetector({
         return {
           measurements: {
             stillFrames,
-            meanDifferenceDb: compared ? round1(amplitudeToDbfs(Math.max(differenceSum / compared, 1e-9))) : null,
+            meanDifferenceDb: compared
+              ? round1(amplitudeToDbfs(Math.max(differenceSum / compared, 1e-9)))
+              : null,
           },
           transitions,
         };

@@ -55,7 +55,12 @@ export const silenceDetector = defineDetector({
       });
     };
 
-    const track = (span: ConditionSpan, samples: Float32Array, audio: AudioBlock, out: EventTransition[]): void => {
+    const track = (
+      span: ConditionSpan,
+      samples: Float32Array,
+      audio: AudioBlock,
+      out: EventTransition[],
+    ): void => {
       forEachLevelRun(samples, threshold, (start, end, quiet) => {
         span.observe(
           audio.startSeconds + start / audio.sampleRate,

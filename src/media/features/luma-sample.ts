@@ -31,9 +31,9 @@ export function lumaSample(frame: VideoFrame): LumaSample {
   for (let y = 0; y < height; y++) {
     let at = (y * step + offsetX) * frame.lumaStride + offsetX;
     for (let x = 0; x < width; x++) {
-      const value = luma[at] ?? 0;
+      const value = luma[at] as number;
       values[out++] = value;
-      histogram[value] = (histogram[value] ?? 0) + 1;
+      histogram[value] = (histogram[value] as number) + 1;
       at += step;
     }
   }
@@ -80,25 +80,31 @@ export function compareLuma(a: LumaSample, b: LumaSample): LumaComparison {
   const blockSums = new Float64Array(blocksAcross);
   const av = a.values;
   const bv = b.values;
+  const width = a.width;
   let total = 0;
   let maxBlock = 0;
+  let rowsInBlock = 0;
   for (let y = 0; y < a.height; y++) {
-    const rowStart = y * a.width;
-    for (let x = 0; x < a.width; x++) {
-      const d = (av[rowStart + x] ?? 0) - (bv[rowStart + x] ?? 0);
-      const magnitude = d < 0 ? -d : d;
-      total += magnitude;
-      const block = (x / blockSize) | 0;
-      blockSums[block] = (blockSums[block] ?? 0) + magnitude;
+    const rowStart = y * width;
+    for (let block = 0; block < blocksAcross; block++) {
+      const from = rowStart + block * blockSize;
+      const to = Math.min(from + blockSize, rowStart + width);
+      let sum = 0;
+      for (let i = from; i < to; i++) {
+        const d = (av[i] as number) - (bv[i] as number);
+        sum += d < 0 ? -d : d;
+      }
+      blockSums[block] = (blockSums[block] as number) + sum;
+      total += sum;
     }
-    const lastRowOfBlocks = (y + 1) % blockSize === 0 || y === a.height - 1;
-    if (lastRowOfBlocks) {
-      const rows = y % blockSize + 1;
+    rowsInBlock += 1;
+    if (rowsInBlock === blockSize || y === a.height - 1) {
       for (let block = 0; block < blocksAcross; block++) {
-        const columns = Math.min(blockSize, a.width - block * blockSize);
-        maxBlock = Math.max(maxBlock, (blockSums[block] ?? 0) / (rows * columns));
+        const columns = Math.min(blockSize, width - block * blockSize);
+        maxBlock = Math.max(maxBlock, (blockSums[block] as number) / (rowsInBlock * columns));
       }
       blockSums.fill(0);
+      rowsInBlock = 0;
     }
   }
   return { meanDifference: total / av.length / 255, maxBlockDifference: maxBlock };

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { VideoFrame } from './chunk.js';
+import { Chunker, type ChunkerOptions } from './chunker.js';
+
+const options: ChunkerOptions = {
+  expectVideo: true,
+  expectAudio: true,
+  hasVideoStream: true,
+  hasAudioStream: true,
+  maxStreamSkewSeconds: 3,
+  audioJitterSeconds: 0.02,
+};
+
+function frameAt(timeSeconds: number, released: number[]): { frame: VideoFrame; release: () => void } {
+  const frame: VideoFrame = {
+    timeSeconds,
+    durationSeconds: 0.04,
+    width: 2,
+    height: 2,
+    luma: new Uint8Array(4),
+    lumaStride: 2,
+    blackLevel: 16,
+    whiteLevel: 235,
+    chroma: null,
+    keyFrame: false,
+    corrupt: false,
+  };
+  return { frame, release: () => released.push(timeSeconds) };
+}
+
+describe('Chunker', () => {
+  it('starts the timeline at the first decoded item and cuts 1-second chunks with video and audio together', () => {
+    const released: number[] = [];
+    const chunker = new Chunker(options);
+    const sampleRate = 1000;
+    for (let i = 0; i < 75; i++) chunker.pushVideo(frameAt(100 + i * 0.04, released));
+    for (let block = 0; block < 30; block++) {
+      chunker.pushAudio(100 + block * 0.1, sampleRate, [new Float32Array(100).fill(block / 100)]);
+    }
+    const ready = [...chunker.takeReady(), ...chunker.flush()];
+    assert.deepEqual(
+      ready.map((r) => r.chunk.index),
+      [0, 1, 2],
+    );
+    const [first, second] = ready;
+    assert.equal(first?.chunk.video.length, 25);
+    assert.equal(first?.chunk.video[0]?.timeSeconds, 0);
+    assert.equal(first?.chunk.audio?.samples[0]?.length, 1000);
+    assert.equal(second?.chunk.audio?.startSeconds, 1);
+    for (const r of ready) r.release();
+    assert.equal(released.length, 75);
+  });
+
+  it('zero-fills missing audio and lists the gap', () => {
+    const chunker = new Chunker({ ...options, expectVideo: false });
+    chunker.pushAudio(0, 1000, [new Float32Array(400).fill(0.5)]);
+    chunker.pushAudio(0.6, 1000, [new Float32Array(400).fill(0.5)]);
+    const [chunk] = chunker.flush().map((r) => r.chunk);
+    assert.equal(chunk?.audio?.samples[0]?.length, 1000);
+    assert.equal(chunk?.audio?.samples[0]?.[500], 0);
+    assert.deepEqual(chunk?.audio?.gaps, [{ startSeconds: 0.4, endSeconds: 0.6 }]);
+  });
+
+  it('does not wait for a stream that stopped: hands chunks out once the other is 3 s ahead', () => {
+    const chunker = new Chunker(options);
+    const released: number[] = [];
+    chunker.pushAudio(0, 1000, [new Float32Array(500)]);
+    for (let i = 0; i < 200; i++) chunker.pushVideo(frameAt(i * 0.04, released));
+    const ready = chunker.takeReady();
+    assert.ok(ready.length >= 4, `got ${ready.length}`);
+    chunker.discard();
+  });
+});

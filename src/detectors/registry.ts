@@ -1,6 +1,8 @@
 /**
  * Every detector, in one list. Adding a detector: its folder, its test, and one line here.
  */
+import { audioDropoutDetector } from './audio-dropout/audio-dropout.js';
+import { avSyncDetector } from './av-sync/av-sync.js';
 import { blackDetector } from './black/black.js';
 import { clippingDetector } from './clipping/clipping.js';
 import type { Detector } from './contract.js';
@@ -9,6 +11,7 @@ import { freezeDetector } from './freeze/freeze.js';
 import { loudnessDetector } from './loudness/loudness.js';
 import { truePeakDetector } from './loudness/true-peak.js';
 import { silenceDetector } from './silence/silence.js';
+import { videoStallDetector } from './video-stall/video-stall.js';
 
 export const detectors: readonly Detector[] = [
   blackDetector,
@@ -18,6 +21,9 @@ export const detectors: readonly Detector[] = [
   decodeErrorDetector,
   loudnessDetector,
   truePeakDetector,
+  videoStallDetector,
+  audioDropoutDetector,
+  avSyncDetector,
 ];
 
 export function findDetector(id: string): Detector | undefined {

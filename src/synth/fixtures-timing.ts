@@ -1,7 +1,8 @@
 /** Fault fixtures for the timing detectors (video stall, audio dropout, A/V sync). */
+import { dbfsToAmplitude } from '../detectors/numbers.js';
 import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
 import type { ExpectedEvent, Fixture } from './fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound, tone } from './patterns.js';
+import { drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
 
 const fps = 25;
 const sampleRate = 48_000;
@@ -106,33 +107,39 @@ const cutEvents = (cuts: readonly Cut[]): ExpectedEvent[] =>
     ...(c.channel === undefined ? {} : { channel: c.channel }),
   }));
 
-/** The first AAC frame boundary at or after `seconds`, and how many frames go missing from there. */
+/** Audio goes missing from the first AAC frame that starts at or after 3 s, for `missingFrames` frames. */
 const missingFrom = Math.ceil((3 * sampleRate) / aacFrameSamples) * aacFrameSamples;
 const missingFrames = 2;
 const missingEnd = missingFrom + missingFrames * aacFrameSamples;
 
 // --- A/V sync test signal ---------------------------------------------------------------------------
 
-const syncFirstFlashSeconds = 0.5;
-const syncPeriodSeconds = 1;
+/** Flashes on whole frames: frame 10 (0.4 s), then every 25 frames (1 s). */
+const syncFirstFlashFrame = 10;
+const syncPeriodFrames = fps;
+const syncFirstFlashSeconds = syncFirstFlashFrame / fps;
 const syncBurstMs = 40;
 
 /** Black picture with a one-frame full-white flash every period (the common sync test pattern). */
 const flashVideo = video((index, planes) => {
-  const periodFrames = Math.round(syncPeriodSeconds * fps);
-  const firstFlash = Math.round(syncFirstFlashSeconds * fps);
-  const isFlash = index >= firstFlash && (index - firstFlash) % periodFrames === 0;
+  const isFlash = index >= syncFirstFlashFrame && (index - syncFirstFlashFrame) % syncPeriodFrames === 0;
   drawFlat(planes, isFlash ? 235 : 16);
 });
 
 /** Silence with a 1 kHz burst at each flash, moved by `burstShiftMs` (positive: later). */
 function burstAudio(burstShiftMs: number): AudioSpec {
-  const periodSamples = Math.round(syncPeriodSeconds * sampleRate);
+  const periodSamples = Math.round((syncPeriodFrames / fps) * sampleRate);
   const firstBurst = Math.round((syncFirstFlashSeconds + burstShiftMs / 1000) * sampleRate);
   const burstSamples = Math.round((syncBurstMs / 1000) * sampleRate);
+  const amplitude = dbfsToAmplitude(-18);
   return audio((index) => {
     if (index < firstBurst) return 0;
-    return (index - firstBurst) % periodSamples < burstSamples ? tone(index, sampleRate, 1000, -18) : 0;
+    const inBurst = (index - firstBurst) % periodSamples;
+    // Half a sample of phase keeps every sample off the tone's zero crossings: at 48 kHz a 1 kHz sine would
+    // otherwise have an exact zero every 24 samples, which the silence rule's 2 ms merge gap bridges.
+    return inBurst < burstSamples
+      ? amplitude * Math.sin((2 * Math.PI * 1000 * (inBurst + 0.5)) / sampleRate)
+      : 0;
   });
 }
 
@@ -149,7 +156,7 @@ export const timingFixtures: readonly Fixture[] = [
     build: (path) =>
       clip(path, 10, {
         video: video((index, planes) => drawMovingPattern(planes, index), {
-          include: (i) => i < 100 || i >= 150,
+          include: (i) => i < 4 * fps || i >= 6 * fps,
         }),
       }),
   },
@@ -183,7 +190,8 @@ export const timingFixtures: readonly Fixture[] = [
   },
   {
     name: 'audio-faded-pauses.mp4',
-    description: 'programme sound fading out to zero for 250 ms pauses (like speech): not a dropout',
+    description:
+      'programme sound fading out (60 ms) to zero for a 250 ms pause at 3 s, like speech: not a dropout',
     expected: [],
     build: (path) => clip(path, 8, { audio: audio(programmeWithPause(3, 250, 60)) }),
   },
@@ -195,7 +203,7 @@ export const timingFixtures: readonly Fixture[] = [
   },
   {
     name: 'av-sync-audio-early-100ms.mp4',
-    description: 'flash and 1 kHz burst test signal, audio 100 ms early (beyond the 45 ms BT.1359 limit)',
+    description: 'flash and 1 kHz burst test signal, bursts 100 ms early (beyond the 45 ms BT.1359 limit)',
     expected: syncOutOfRange(),
     build: (path) => clip(path, syncDurationSeconds, { video: flashVideo, audio: burstAudio(-100) }),
   },

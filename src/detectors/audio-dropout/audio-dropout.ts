@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AudioBlock } from '../../media/chunk.js';
 import { defineDetector, type EventTransition } from '../contract.js';
 import { amplitudeToDbfs, dbfsToAmplitude, round1 } from '../numbers.js';
-import { DeadRunScanner, type DeadRunRules } from './dead-run-scanner.js';
+import { DeadRunScanner, type DeadRunRules, type JudgedRun } from './dead-run-scanner.js';
 
 const configSchema = z.object({
   minDurationMs: z.number().positive().default(10),
@@ -87,8 +87,9 @@ export const audioDropoutDetector = defineDetector({
 
     const overlapsGap = (startIndex: number, endIndex: number): boolean => {
       let covered = 0;
-      for (const gap of gaps)
+      for (const gap of gaps) {
         covered += Math.max(0, Math.min(endIndex, gap.endIndex) - Math.max(startIndex, gap.startIndex));
+      }
       return covered * 2 >= endIndex - startIndex;
     };
 
@@ -174,11 +175,11 @@ export const audioDropoutDetector = defineDetector({
           });
         }
         audio.samples.forEach((samples, channel) => {
-          const judged: Parameters<DeadRunScanner['push']>[1] = [];
+          const judged: JudgedRun[] = [];
           scanners[channel]?.push(samples, judged);
           for (const run of judged) {
-            if (run.rejected === null)
-              candidates.push({ ...run, channel, missing: overlapsGap(run.startIndex, run.endIndex) });
+            if (run.rejected !== null) continue;
+            candidates.push({ ...run, channel, missing: overlapsGap(run.startIndex, run.endIndex) });
           }
         });
         nextIndex += audio.samples[0]?.length ?? 0;

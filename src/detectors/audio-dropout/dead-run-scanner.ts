@@ -35,7 +35,7 @@ export interface DeadRun {
 }
 
 /** Why a run was not kept; for tests and tuning. */
-export type RejectReason = 'length' | 'quiet-before' | 'quiet-after' | 'fade-before' | 'fade-after';
+export type RejectReason = 'too-long' | 'quiet-before' | 'quiet-after' | 'fade-before' | 'fade-after';
 
 export interface JudgedRun extends DeadRun {
   readonly rejected: RejectReason | null;
@@ -104,17 +104,20 @@ export class DeadRunScanner {
         continue;
       }
       if (j === end || j + rules.maxEdgeSamples + this.lookAheadSamples > end) break;
-      // A few dead samples at a zero crossing cannot grow into a dropout, even with smeared edges.
-      if (j - i + 2 * rules.maxEdgeSamples >= rules.minSamples) out.push(this.judge(i, j));
+      const judged = this.judge(i, j);
+      if (judged) out.push(judged);
       i = j;
     }
     this.scanFrom = Math.min(i, end);
   }
 
-  private judge(runStart: number, runEnd: number): JudgedRun {
+  /** Null for runs too short even with their smeared edges (most are single samples at zero crossings). */
+  private judge(runStart: number, runEnd: number): JudgedRun | null {
     const { rules } = this;
+    if (runEnd - runStart + 2 * rules.maxEdgeSamples < rules.minSamples) return null;
     const startIndex = this.extend(runStart, -1);
     const endIndex = this.extend(runEnd, 1);
+    if (endIndex - startIndex < rules.minSamples) return null;
     const levelBeforeRms = this.rms(startIndex - rules.contextSamples, startIndex);
     const levelAfterRms = this.rms(endIndex, endIndex + rules.contextSamples);
     const run = { startIndex, endIndex, levelBeforeRms, levelAfterRms };
@@ -123,8 +126,7 @@ export class DeadRunScanner {
 
   private rejectReason(run: DeadRun): RejectReason | null {
     const { rules } = this;
-    const length = run.endIndex - run.startIndex;
-    if (length < rules.minSamples || length > rules.maxSamples) return 'length';
+    if (run.endIndex - run.startIndex > rules.maxSamples) return 'too-long';
     if (run.levelBeforeRms < rules.minContextRms) return 'quiet-before';
     if (run.levelAfterRms < rules.minContextRms) return 'quiet-after';
     if (this.isMissing(run.startIndex, run.endIndex)) return null;

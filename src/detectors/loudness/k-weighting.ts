@@ -2,8 +2,10 @@
  * The K-weighting of ITU-R BS.1770-4: a high-shelf "pre-filter" (the head's acoustic effect) followed by
  * the RLB high-pass. The standard gives both only as 48 kHz biquads; to weight any sample rate the same way
  * we turn each back into its analog parameters (bilinear transform with pre-warping) and design it again at
- * the input's rate. At 48 kHz this gives the standard's coefficients back.
+ * the input's rate. At 48 kHz this gives the standard's coefficients back; below 44.1 kHz the shelf is fitted
+ * to the 48 kHz response instead (see shelf-fit.ts).
  */
+import { fitShelf } from './shelf-fit.js';
 
 /** Normalised biquad: y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2. */
 export interface BiquadCoefficients {
@@ -100,6 +102,22 @@ export function highPassCoefficients(sampleRateHz: number): BiquadCoefficients {
   };
 }
 
+/** From this rate up the bilinear redesign of the shelf is within 0.002 dB of the 48 kHz response. */
+const lowestBilinearRateHz = 44100;
+const fittedShelves = new Map<number, BiquadCoefficients>();
+
+/** The shelf the meter uses at `sampleRateHz`. */
+export function weightingShelf(sampleRateHz: number): BiquadCoefficients {
+  const designed = shelfCoefficients(sampleRateHz);
+  if (sampleRateHz >= lowestBilinearRateHz) return designed;
+  let fitted = fittedShelves.get(sampleRateHz);
+  if (!fitted) {
+    fitted = fitShelf(standardShelf48k, referenceRateHz, designed, sampleRateHz);
+    fittedShelves.set(sampleRateHz, fitted);
+  }
+  return fitted;
+}
+
 /** Below this a filter state is inaudible; flushing it avoids slow subnormal arithmetic during silence. */
 const subnormalGuard = 1e-25;
 
@@ -114,7 +132,7 @@ export class KWeightingFilter {
   private h2 = 0;
 
   constructor(sampleRateHz: number) {
-    this.shelf = shelfCoefficients(sampleRateHz);
+    this.shelf = weightingShelf(sampleRateHz);
     this.highPass = highPassCoefficients(sampleRateHz);
   }
 

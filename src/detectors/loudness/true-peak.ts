@@ -18,8 +18,8 @@ const configSchema = z.object({
   mergeGapSeconds: z.number().nonnegative().default(1),
 });
 
-/** 48 taps per phase keep the reconstruction flat to about 22 kHz at 48 kHz. */
-const interpolator = designInterpolator(48);
+/** 24 taps per phase: flat to 20 kHz at 48 kHz, at half the cost of 48 (see designInterpolator). */
+const interpolator = designInterpolator(24);
 /** Event timing resolution. */
 const slotSeconds = 0.01;
 

@@ -24,7 +24,8 @@ export const videoStallDetector = defineDetector({
   id: 'video-stall',
   version: '1.0.0',
   description: 'No new video frames for longer than the minimum gap while the input goes on',
-  needs: { video: true, audio: false },
+  // Audio is decoded too: without it, a stall at the end of the input could not be told from its end.
+  needs: { video: true, audio: true },
   configSchema,
   create(config) {
     const intervals: number[] = [];

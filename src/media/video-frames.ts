@@ -51,6 +51,9 @@ const fullRangeFormats = new Set<number>([
   AV_PIX_FMT_YUVJ440P,
 ]);
 
+/** Enough for about two 1-second chunks at 60 fps. */
+const maxPooledBuffers = 128;
+
 export interface FrameTiming {
   readonly timeSeconds: number;
   readonly durationSeconds: number;
@@ -67,8 +70,27 @@ export class VideoFrameConverter {
   private scaler: SoftwareScaleContext | null = null;
   private scalerKey = '';
 
+  /**
+   * Luma buffers come back here when their chunk is released and are reused: allocating a fresh 2 MB buffer
+   * per 1080p frame let garbage pile up to twice the live memory before the collector ran.
+   */
+  private readonly pool: Uint8Array[] = [];
+  private poolBytes = 0;
+
   /** `wantChroma`: copy the chroma planes too (only when a detector reads colour). */
   constructor(private readonly wantChroma = false) {}
+
+  private takeBuffer(bytes: number): Uint8Array {
+    if (bytes !== this.poolBytes) {
+      this.pool.length = 0;
+      this.poolBytes = bytes;
+    }
+    return this.pool.pop() ?? new Uint8Array(bytes);
+  }
+
+  private giveBack(buffer: Uint8Array): void {
+    if (buffer.length === this.poolBytes && this.pool.length < maxPooledBuffers) this.pool.push(buffer);
+  }
 
   convert(decoded: Frame, timing: FrameTiming, corruptFromDecoder: boolean): HeldVideoFrame | null {
     const layout = planarYuv.get(decoded.format);
@@ -84,7 +106,9 @@ export class VideoFrameConverter {
     }
     // Copy the planes detectors read (luma always, chroma on request) and let the decoder reuse its buffer
     // at once: holding whole decoded pictures for a 1-second chunk costs half as much memory again.
-    const luma = new Uint8Array(lumaPlane.subarray(0, lumaStride * source.height));
+    const lumaBytes = lumaStride * source.height;
+    const luma = this.takeBuffer(lumaBytes);
+    luma.set(lumaPlane.subarray(0, lumaBytes));
     const fullRange =
       decoded.colorRange === AVCOL_RANGE_JPEG || fullRangeFormats.has(decoded.format) || layout === undefined;
     const chroma = layout && this.wantChroma ? chromaPlanes(source, layout) : null;
@@ -105,7 +129,15 @@ export class VideoFrameConverter {
       corrupt:
         corruptFromDecoder || decoded.hasFlags(AV_FRAME_FLAG_CORRUPT) || decoded.decodeErrorFlags !== 0,
     };
-    return { frame, release: () => undefined };
+    let released = false;
+    return {
+      frame,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.giveBack(luma);
+      },
+    };
   }
 
   close(): void {

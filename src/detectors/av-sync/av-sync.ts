@@ -33,7 +33,9 @@ const burstReportDelaySeconds = (burstRules.maxBurstMs + 20) / 1000;
 
 interface OpenEvent {
   readonly key: string;
+  /** The most recent `medianPairs` offsets of the event, for its median. */
   readonly offsetsMs: number[];
+  pairCount: number;
 }
 
 const rounded = (value: number | null): number | null => (value === null ? null : round1(value));
@@ -59,14 +61,14 @@ export const avSyncDetector = defineDetector({
     const isOutOfRange = (offsetMs: number): boolean =>
       offsetMs < -config.maxEarlyMs || offsetMs > config.maxLateMs;
 
-    const summaryOf = (offsetsMs: readonly number[]): Details => {
-      const offsetMs = median(offsetsMs) ?? 0;
-      return { offsetMs: round1(offsetMs), pairs: offsetsMs.length, audio: offsetMs < 0 ? 'early' : 'late' };
+    const summaryOf = (event: OpenEvent): Details => {
+      const offsetMs = median(event.offsetsMs) ?? 0;
+      return { offsetMs: round1(offsetMs), pairs: event.pairCount, audio: offsetMs < 0 ? 'early' : 'late' };
     };
 
     const close = (endSeconds: number, out: EventTransition[]): void => {
       if (!open) return;
-      out.push({ kind: 'close', key: open.key, endSeconds, details: summaryOf(open.offsetsMs) });
+      out.push({ kind: 'close', key: open.key, endSeconds, details: summaryOf(open) });
       open = null;
     };
 
@@ -89,6 +91,7 @@ export const avSyncDetector = defineDetector({
       inRange = null;
       if (open) {
         open.offsetsMs.push(pair.offsetMs);
+        open.pairCount += 1;
         if (open.offsetsMs.length > config.medianPairs) open.offsetsMs.shift();
         return;
       }
@@ -96,13 +99,14 @@ export const avSyncDetector = defineDetector({
       outOfRange.offsetsMs.push(pair.offsetMs);
       if (outOfRange.offsetsMs.length < config.minPairs) return;
       eventCount += 1;
-      open = { key: `av-sync#${eventCount}`, offsetsMs: [...outOfRange.offsetsMs] };
+      const offsetsMs = outOfRange.offsetsMs;
+      open = { key: `av-sync#${eventCount}`, offsetsMs: [...offsetsMs], pairCount: offsetsMs.length };
       out.push({
         kind: 'open',
         key: open.key,
         startSeconds: outOfRange.startSeconds,
         severity: 'warning',
-        details: summaryOf(open.offsetsMs),
+        details: summaryOf(open),
       });
       outOfRange = null;
     };

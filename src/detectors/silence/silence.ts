@@ -25,12 +25,16 @@ export const silenceDetector = defineDetector({
     const threshold = dbfsToAmplitude(config.thresholdDbfs);
     let channelSpans: ConditionSpan[] = [];
     let allSpan: ConditionSpan | null = null;
+    let spansChannelCount = 0;
 
     const ensureSpans = (channelCount: number, out: EventTransition[]): void => {
-      if (channelSpans.length === channelCount && allSpan) return;
+      if (spansChannelCount === channelCount && allSpan) return;
+      spansChannelCount = channelCount;
       for (const span of channelSpans) span.finish(out);
       allSpan?.finish(out);
-      const gap = 0.002;
+      // Only float rounding between adjacent chunks may be bridged: a loud stretch of even one sample (a
+      // tone's zero crossings are single quiet samples) ends a silent run.
+      const gap = 1e-6;
       channelSpans =
         channelCount > 1
           ? Array.from(

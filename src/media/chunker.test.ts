@@ -71,4 +71,24 @@ describe('Chunker', () => {
     assert.ok(ready.length >= 4, `got ${ready.length}`);
     chunker.discard();
   });
+
+  it('does not write an audio gap into chunks already handed out (no leak when audio resumes)', () => {
+    const chunker = new Chunker(options);
+    const released: number[] = [];
+    const ready = [];
+    for (let i = 0; i < 300; i++) {
+      const t = i * 0.04;
+      chunker.pushVideo(frameAt(t, released));
+      const audioOn = t < 2 || t >= 8;
+      if (audioOn && i % 25 === 0) chunker.pushAudio(t, 1000, [new Float32Array(1000).fill(0.1)]);
+      ready.push(...chunker.takeReady());
+    }
+    ready.push(...chunker.flush());
+    assert.deepEqual(
+      ready.map((r) => r.chunk.index),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
+    assert.equal(chunker.openChunkCount, 0);
+    for (const r of ready) r.release();
+  });
 });

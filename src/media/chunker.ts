@@ -79,6 +79,11 @@ export class Chunker {
     return this.endSeconds;
   }
 
+  /** Chunks being filled and not yet handed out (bounded memory: at most a few). */
+  get openChunkCount(): number {
+    return this.builders.size;
+  }
+
   /** Items that arrived after their chunk had been handed out. */
   get lateDropCount(): number {
     return this.lateDrops;
@@ -214,7 +219,10 @@ export class Chunker {
         skip = expected - position;
         position = expected;
       } else {
-        this.writeAudio(expected, drift, null, 0, sampleRate, channels.length);
+        // Zero-fill the gap, but never into chunks already handed out (they are gone).
+        const gapStart = Math.max(expected, this.nextIndex * sampleRate);
+        if (position > gapStart)
+          this.writeAudio(gapStart, position - gapStart, null, 0, sampleRate, channels.length);
       }
     }
     if (position < this.nextIndex * sampleRate) {

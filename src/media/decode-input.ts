@@ -145,6 +145,12 @@ export async function* decodeInput(
     noteDiscontinuities();
     stats.audioFrames += 1;
     chunker.pushAudio(startSeconds, sampleRate, channels);
+    // Video has stopped while audio goes on: the held frame will not be extended (a stall is not display
+    // time), and must reach the chunker before its chunk is handed out without it.
+    if (heldBack && startSeconds - heldBack.frame.timeSeconds > maxDisplaySeconds) {
+      chunker.pushVideo(heldBack);
+      heldBack = null;
+    }
   };
 
   const sendPacket = async (stream: OpenedStream, isVideo: boolean, toSend: Packet | null): Promise<void> => {

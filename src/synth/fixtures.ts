@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
 import { blockinessFixtures } from './fixtures-blockiness.js';
 import { timingFixtures } from './fixtures-timing.js';
-import { drawDarkDetail, drawFlat, drawLetterbox, drawMovingPattern, programmeSound } from './patterns.js';
+import {
+  drawDarkDetail,
+  drawFlat,
+  drawLetterbox,
+  drawMovingPattern,
+  programmeSound,
+  tone,
+} from './patterns.js';
 
 export interface ExpectedEvent {
   readonly detector: string;
@@ -142,6 +149,24 @@ const baseFixtures: readonly Fixture[] = [
           inSpan(index / sampleRate, 5, 7)
             ? Math.max(-1, Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * index) / sampleRate)))
             : programmeSound(index, sampleRate, channel),
+        ),
+      }),
+  },
+  {
+    name: 'loudness-plus-12lu.mp4',
+    description: '1 kHz stereo tone at -23 LUFS, 12 LU louder (-11 LUFS) from 10 s to 30 s, then -23 again',
+    // The loudness detector compares short-term loudness (a 3 s window) with the target: it rises above
+    // -22 LUFS 0.1 s into the loud part and falls back 2.95 s after it ends (when under 0.06 s of loud
+    // signal is left in the window), so the short-term truth is 10.1-32.95 s.
+    expected: [{ detector: 'loudness', startSeconds: 10.1, endSeconds: 32.95 }],
+    build: (path) =>
+      clip(path, 40, {
+        video: videoSpec((index, planes) => drawMovingPattern(planes, index), { width: 160, height: 120 }),
+        audio: audioSpec(
+          (index) => tone(index, sampleRate, 1000, inSpan(index / sampleRate, 10, 30) ? -11 : -23),
+          {
+            bitRate: 192_000,
+          },
         ),
       }),
   },

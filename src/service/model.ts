@@ -1,0 +1,98 @@
+/**
+ * The shared vocabulary of `streamqc run`: channels, per-chunk results, incidents and their transitions.
+ * Storage, notifications and the HTTP API depend on these types only, never on each other.
+ */
+import type { Details, Severity } from '../detectors/contract.js';
+
+export interface ChannelSpec {
+  readonly id: string;
+  readonly name: string;
+  /** As configured: may hold credentials; use `redactUrl` before logging or returning it. */
+  readonly url: string;
+  /** Play a file in a loop at real-time speed (demos, tests) instead of reading it as fast as possible. */
+  readonly loop: boolean;
+  /** Detector ids to run (empty: every detector this worker runs). */
+  readonly detectors: readonly string[];
+  /** Per-detector config overrides, keyed by detector id. */
+  readonly detectorConfig: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly tags: readonly string[];
+  readonly enabled: boolean;
+}
+
+export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'restarting' | 'stopped';
+
+export interface ChannelStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly state: ChannelState;
+  /** Wall-clock ms of the last chunk analysed, or null. */
+  readonly lastChunkAtMs: number | null;
+  /** How far analysis runs behind the live edge, seconds (wall clock of analysis minus media time). */
+  readonly processingLagSeconds: number | null;
+  readonly decodedFramesPerSecond: number | null;
+  readonly cpuPercent: number | null;
+  readonly restarts: number;
+  readonly openIncidents: number;
+  /** Latest per-detector figures (from the last chunk). */
+  readonly latest: Readonly<Record<string, unknown>>;
+}
+
+/** One analysed second of one channel: every detector's figures in one row. */
+export interface ChunkRecord {
+  readonly channelId: string;
+  /** Chunk index within the channel's current session (restarts begin a new session). */
+  readonly chunkIndex: number;
+  readonly sessionId: string;
+  /** Wall-clock ms when the chunk's media started (live edge time). */
+  readonly startedAtMs: number;
+  readonly durationSeconds: number;
+  readonly measurements: Readonly<Record<string, unknown>>;
+}
+
+export type IncidentKind = string; // a detector id, or 'dead-channel', 'no-signal', 'decoder-crash'
+
+export interface Incident {
+  readonly id: string;
+  readonly channelId: string;
+  readonly kind: IncidentKind;
+  readonly severity: Severity;
+  readonly state: 'open' | 'closed';
+  /** Wall-clock ms when the condition began (not when it was raised). */
+  readonly startedAtMs: number;
+  readonly raisedAtMs: number;
+  readonly closedAtMs: number | null;
+  readonly acknowledgedAtMs: number | null;
+  readonly acknowledgedBy: string | null;
+  readonly channel?: number;
+  readonly details: Details;
+  readonly evidence: { readonly thumbnailPath: string | null; readonly clipPath: string | null };
+}
+
+/** What notifications, the live feed and storage are told. `key` is unique per incident and transition. */
+export interface IncidentTransition {
+  readonly kind: 'raised' | 'cleared' | 'acknowledged';
+  readonly incident: Incident;
+  readonly atMs: number;
+  /** Idempotency key: `${incident.id}:${kind}`. */
+  readonly key: string;
+}
+
+export function transitionKey(incidentId: string, kind: IncidentTransition['kind']): string {
+  return `${incidentId}:${kind}`;
+}
+
+/** Replaces the password (and a token-like user) in a URL for logs and API answers. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    else if (parsed.username) parsed.username = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/token|key|secret|pass|auth|sig/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -4,12 +4,13 @@ import type { Fixture } from './fixtures.js';
 
 /**
  * A natural-looking moving picture with no structure on any 8- or 16-pixel grid (unlike
- * `drawMovingPattern`, whose luma steps every 8 columns): smooth gradients, a mid-frequency texture,
- * frame-varying grain and two soft-edged discs moving at non-integer speeds.
+ * `drawMovingPattern`, whose luma steps every 8 columns): smooth gradients and a mid-frequency texture
+ * panning sideways, frame-varying grain and two soft-edged discs moving at non-integer speeds.
  */
 export function drawNaturalScene(planes: PicturePlanes, index: number): void {
   const { y, u, v, strideY, strideC, width, height } = planes;
   const t = index;
+  const panPixelsPerFrame = 2.7;
   const scale = 320 / width;
   const discs = [
     {
@@ -27,7 +28,7 @@ export function drawNaturalScene(planes: PicturePlanes, index: number): void {
     const rowBend = 0.6 * Math.sin(0.013 * ys);
     const base = row * strideY;
     for (let col = 0; col < width; col++) {
-      const xs = col * scale;
+      const xs = (col + panPixelsPerFrame * t) * scale;
       let value =
         118 +
         45 * Math.sin(0.021 * xs + rowBend + 0.04 * t) * rowWave +

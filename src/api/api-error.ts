@@ -1,0 +1,61 @@
+/**
+ * Every failure the API answers with: an HTTP status, a stable code clients can switch on, and a message
+ * for people. Bodies are always `{ "error": { "code", "message" } }`, never a stack trace.
+ */
+import { isStreamqcError } from '../errors/streamqc-error.js';
+
+export type ApiErrorCode =
+  | 'BAD_REQUEST'
+  | 'BAD_CONFIG'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_READY'
+  | 'TOO_MANY_STREAMS'
+  | 'INTERNAL';
+
+export interface ErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export function notFound(what: string): ApiError {
+  return new ApiError(404, 'NOT_FOUND', `${what} not found`);
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError(400, 'BAD_REQUEST', message);
+}
+
+/**
+ * Maps anything a handler threw to an ApiError. `internal` is true for failures the client cannot fix: those
+ * are logged with their stack and answered with a generic message, since the message may name internals.
+ */
+export function toApiError(error: unknown): { apiError: ApiError; internal: boolean } {
+  if (error instanceof ApiError) return { apiError: error, internal: false };
+  // The monitor rejects bad channel settings with BAD_CONFIG and a message naming each problem.
+  if (isStreamqcError(error) && (error.code === 'BAD_CONFIG' || error.code === 'BAD_USAGE')) {
+    return { apiError: new ApiError(400, 'BAD_CONFIG', error.message), internal: false };
+  }
+  return { apiError: new ApiError(500, 'INTERNAL', 'internal error'), internal: true };
+}
+
+export function errorBody(error: ApiError): ErrorBody {
+  return { error: { code: error.code, message: error.message } };
+}

@@ -1,0 +1,82 @@
+/** Writing answers and reading request bodies, with the limits every request shares. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, errorBody } from './api-error.js';
+
+/** A channel definition is a few hundred bytes; anything near this limit is a mistake or an attack. */
+export const maxBodyBytes = 64 * 1024;
+
+const commonHeaders = {
+  // Answers describe live state: a cached copy is wrong a second later.
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...commonHeaders,
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+export function sendText(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, {
+    ...commonHeaders,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+export function sendEmpty(response: ServerResponse, status: number): void {
+  response.writeHead(status, commonHeaders);
+  response.end();
+}
+
+export function sendError(response: ServerResponse, error: ApiError): void {
+  sendJson(response, error.status, errorBody(error), error.headers);
+}
+
+function tooLarge(): ApiError {
+  // Closing the connection stops a client that keeps sending; the rest of its body is not read.
+  return new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, {
+    connection: 'close',
+  });
+}
+
+/**
+ * Reads the body as JSON. An empty body gives `undefined` (the handler decides whether that is allowed).
+ * Fails with 415 for another content type, 413 past `maxBodyBytes`, 400 for malformed JSON.
+ */
+export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const declaredBytes = Number(request.headers['content-length'] ?? '0');
+  if (declaredBytes > maxBodyBytes) throw tooLarge();
+  const contentType = request.headers['content-type'];
+  const chunks: Buffer[] = [];
+  let receivedBytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    receivedBytes += chunk.length;
+    if (receivedBytes > maxBodyBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  if (receivedBytes === 0) return undefined;
+  if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got ${contentType}`);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // JSON.parse's message names the position, which helps the sender; it holds nothing internal.
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ApiError(400, 'BAD_REQUEST', `request body is not valid JSON: ${detail}`);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Turns one channel's conditions (detector events, no-signal, decoder crashes) into incidents: raised once a
+ * condition has held for its rule's raise time, cleared once it has been gone for the clear time. Detection
+ * (what happened, when) stays apart from alerting (when a person is told).
+ *
+ * - A picture that is black or frozen while all sound is silent is one `dead-channel` incident (critical),
+ *   not three: the parts are suppressed while it lasts, and parts already raised are cleared into it.
+ * - Flapping: a condition raised more than `flappingMaxRaises` times within `flappingWindowSeconds` clears
+ *   only after `flappingClearSeconds`, so it stays one incident instead of a stream of raise/clear pairs.
+ * - Maintenance windows: conditions are still tracked, but nothing is raised while a window is active.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Details, Severity } from '../detectors/contract.js';
+import type { Incident, IncidentTransition } from '../service/model.js';
+import { transitionKey } from '../service/model.js';
+
+export interface IncidentRule {
+  readonly raiseAfterSeconds: number;
+  readonly clearAfterSeconds: number;
+  readonly severity: Severity | null;
+  readonly enabled: boolean;
+}
+
+export interface ChannelIncidentsOptions {
+  readonly channelId: string;
+  readonly ruleFor: (kind: string) => IncidentRule;
+  readonly flappingWindowSeconds: number;
+  readonly flappingMaxRaises: number;
+  readonly flappingClearSeconds: number;
+  /** True while the channel is in a maintenance window. */
+  readonly inMaintenance: (nowMs: number) => boolean;
+  readonly onTransition: (transition: IncidentTransition) => void;
+}
+
+export interface ConditionKey {
+  readonly kind: string;
+  readonly channel?: number;
+}
+
+interface Condition {
+  readonly kind: string;
+  readonly channel: number | undefined;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  severity: Severity;
+  details: Details;
+  incident: Incident | null;
+  raisedAtHistoryMs: number[];
+  flapping: boolean;
+}
+
+const pictureKinds = new Set(['black', 'freeze']);
+const partsOfDeadChannel = new Set(['black', 'freeze', 'silence']);
+
+function keyOf(kind: string, channel: number | undefined): string {
+  return `${kind}|${channel ?? ''}`;
+}
+
+export class ChannelIncidents {
+  private readonly conditions = new Map<string, Condition>();
+
+  constructor(private readonly options: ChannelIncidentsOptions) {}
+
+  /** Incidents currently open. */
+  openIncidents(): Incident[] {
+    return [...this.conditions.values()].flatMap((c) => (c.incident && c.incident.state === 'open' ? [c.incident] : []));
+  }
+
+  conditionStarted(key: ConditionKey, startedAtMs: number, severity: Severity, details: Details): void {
+    const id = keyOf(key.kind, key.channel);
+    const existing = this.conditions.get(id);
+    if (existing?.incident) {
+      // Back within the clear time: the same incident goes on.
+      existing.endedAtMs = null;
+      existing.details = { ...existing.details, ...details };
+      return;
+    }
+    this.conditions.set(id, {
+      kind: key.kind,
+      channel: key.channel,
+      startedAtMs,
+      endedAtMs: null,
+      severity,
+      details,
+      incident: null,
+      raisedAtHistoryMs: existing?.raisedAtHistoryMs ?? [],
+      flapping: existing?.flapping ?? false,
+    });
+  }
+
+  conditionEnded(key: ConditionKey, endedAtMs: number, details?: Details): void {
+    const condition = this.conditions.get(keyOf(key.kind, key.channel));
+    if (!condition || condition.endedAtMs !== null) return;
+    condition.endedAtMs = endedAtMs;
+    if (details) condition.details = { ...condition.details, ...details };
+  }
+
+  /** Takes over an incident left open by a previous run: it clears unless its condition comes back. */
+  adopt(incident: Incident, nowMs: number): void {
+    this.conditions.set(keyOf(incident.kind, incident.channel), {
+      kind: incident.kind,
+      channel: incident.channel,
+      startedAtMs: incident.startedAtMs,
+      endedAtMs: nowMs,
+      severity: incident.severity,
+      details: incident.details,
+      incident,
+      raisedAtHistoryMs: [incident.raisedAtMs],
+      flapping: false,
+    });
+  }
+
+  acknowledge(incidentId: string, by: string, nowMs: number): Incident | null {
+    for (const condition of this.conditions.values()) {
+      const incident = condition.incident;
+      if (incident?.id !== incidentId || incident.state !== 'open') continue;
+      condition.incident = { ...incident, acknowledgedAtMs: nowMs, acknowledgedBy: by };
+      this.emit('acknowledged', condition.incident, nowMs);
+      return condition.incident;
+    }
+    return null;
+  }
+
+  /** Sets the evidence paths of an open incident (they are saved with the next transition or by the caller). */
+  attachEvidence(incidentId: string, evidence: Incident['evidence']): Incident | null {
+    for (const condition of this.conditions.values()) {
+      if (condition.incident?.id === incidentId) {
+        condition.incident = { ...condition.incident, evidence };
+        return condition.incident;
+      }
+    }
+    return null;
+  }
+
+  /** Raises and clears what is due at `nowMs`. Call after each chunk and on a timer. */
+  evaluate(nowMs: number): void {
+    this.updateDeadChannel(nowMs);
+    const deadActive = this.isActive(this.conditions.get(keyOf('dead-channel', undefined)));
+    const maintenance = this.options.inMaintenance(nowMs);
+    for (const [id, condition] of this.conditions) {
+      const suppressed = deadActive && partsOfDeadChannel.has(condition.kind);
+      const rule = this.options.ruleFor(condition.kind);
+      if (condition.incident) {
+        if (suppressed) {
+          // The condition itself goes on (it is part of the dead channel); only its incident is folded.
+          this.clear(condition, nowMs, { mergedInto: 'dead-channel' });
+          continue;
+        }
+        if (condition.endedAtMs === null) continue;
+        const clearAfterSeconds = condition.flapping ? this.options.flappingClearSeconds : rule.clearAfterSeconds;
+        if (nowMs - condition.endedAtMs >= clearAfterSeconds * 1000) {
+          this.clear(condition, nowMs, {});
+          this.forgetOrKeep(id, condition, nowMs);
+        }
+        continue;
+      }
+      if (condition.endedAtMs !== null) {
+        this.forgetOrKeep(id, condition, nowMs);
+        continue;
+      }
+      if (suppressed || maintenance || !rule.enabled) continue;
+      if (nowMs - condition.startedAtMs >= rule.raiseAfterSeconds * 1000) this.raise(condition, rule, nowMs);
+    }
+  }
+
+  private isActive(condition: Condition | undefined): boolean {
+    return condition !== undefined && condition.endedAtMs === null;
+  }
+
+  /** The picture is black or frozen and every audio channel is silent, at the same time. */
+  private updateDeadChannel(nowMs: number): void {
+    let pictureStart: number | null = null;
+    let soundStart: number | null = null;
+    for (const condition of this.conditions.values()) {
+      if (condition.endedAtMs !== null) continue;
+      if (pictureKinds.has(condition.kind)) pictureStart = Math.min(pictureStart ?? Infinity, condition.startedAtMs);
+      const allSilent = condition.kind === 'silence' && (condition.channel === undefined || condition.details.allChannels === true);
+      if (allSilent) soundStart = Math.min(soundStart ?? Infinity, condition.startedAtMs);
+    }
+    const key: ConditionKey = { kind: 'dead-channel' };
+    const dead = this.conditions.get(keyOf('dead-channel', undefined));
+    if (pictureStart !== null && soundStart !== null) {
+      if (!this.isActive(dead)) this.conditionStarted(key, Math.max(pictureStart, soundStart), 'critical', {});
+    } else if (this.isActive(dead)) {
+      this.conditionEnded(key, nowMs);
+    }
+  }
+
+  private raise(condition: Condition, rule: IncidentRule, nowMs: number): void {
+    const windowStart = nowMs - this.options.flappingWindowSeconds * 1000;
+    condition.raisedAtHistoryMs = [...condition.raisedAtHistoryMs.filter((t) => t >= windowStart), nowMs];
+    condition.flapping = condition.raisedAtHistoryMs.length > this.options.flappingMaxRaises;
+    condition.incident = {
+      id: randomUUID(),
+      channelId: this.options.channelId,
+      kind: condition.kind,
+      severity: rule.severity ?? condition.severity,
+      state: 'open',
+      startedAtMs: condition.startedAtMs,
+      raisedAtMs: nowMs,
+      closedAtMs: null,
+      acknowledgedAtMs: null,
+      acknowledgedBy: null,
+      ...(condition.channel === undefined ? {} : { channel: condition.channel }),
+      details: condition.details,
+      evidence: { thumbnailPath: null, clipPath: null },
+    };
+    this.emit('raised', condition.incident, nowMs);
+  }
+
+  private clear(condition: Condition, nowMs: number, details: Details): void {
+    const incident = condition.incident;
+    if (!incident) return;
+    const closed: Incident = {
+      ...incident,
+      state: 'closed',
+      closedAtMs: condition.endedAtMs ?? nowMs,
+      details: { ...condition.details, ...details, ...(condition.flapping ? { flapping: true } : {}) },
+    };
+    condition.incident = null;
+    this.emit('cleared', closed, nowMs);
+  }
+
+  /** Keeps a finished condition only while its raise history matters for flapping. */
+  private forgetOrKeep(id: string, condition: Condition, nowMs: number): void {
+    const windowStart = nowMs - this.options.flappingWindowSeconds * 1000;
+    condition.raisedAtHistoryMs = condition.raisedAtHistoryMs.filter((t) => t >= windowStart);
+    if (condition.raisedAtHistoryMs.length === 0) this.conditions.delete(id);
+  }
+
+  private emit(kind: IncidentTransition['kind'], incident: Incident, atMs: number): void {
+    this.options.onTransition({ kind, incident, atMs, key: transitionKey(incident.id, kind) });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The monitor's view of one channel: its worker, its incident engine, and the figures the API shows.
+ * Translates worker messages (media seconds of a decode session) into wall-clock conditions.
+ */
+import type { EventTransition } from '../detectors/contract.js';
+import { ChannelIncidents, type ConditionKey } from '../incidents/channel-incidents.js';
+import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord } from './model.js';
+import type { ChannelSupervisor } from './channel-supervisor.js';
+import type { FromWorker } from './worker-messages.js';
+
+interface Session {
+  readonly mediaZeroAtMs: number;
+  /** Detector event key -> the condition it drives. */
+  readonly openEvents: Map<string, ConditionKey>;
+}
+
+export class ChannelRuntime {
+  supervisor: ChannelSupervisor | null = null;
+  state: ChannelState = 'starting';
+  lastChunkAtMs: number | null = null;
+  processingLagSeconds: number | null = null;
+  decodedFramesPerSecond: number | null = null;
+  cpuPercent: number | null = null;
+  chunks = 0;
+  latest: Readonly<Record<string, unknown>> = {};
+  readonly startedAtMs: number;
+  private readonly sessions = new Map<string, Session>();
+  private crashed = false;
+  private noSignal = false;
+
+  constructor(
+    readonly spec: ChannelSpec,
+    readonly incidents: ChannelIncidents,
+    private readonly noSignalSeconds: number,
+    private readonly onChunk: (record: ChunkRecord) => void,
+  ) {
+    this.startedAtMs = Date.now();
+  }
+
+  status(): ChannelStatus {
+    return {
+      id: this.spec.id,
+      name: this.spec.name,
+      url: this.spec.url,
+      state: this.state,
+      lastChunkAtMs: this.lastChunkAtMs,
+      processingLagSeconds: this.processingLagSeconds,
+      decodedFramesPerSecond: this.decodedFramesPerSecond,
+      cpuPercent: this.cpuPercent,
+      restarts: this.supervisor?.restarts ?? 0,
+      openIncidents: this.incidents.openIncidents().length,
+      latest: this.latest,
+    };
+  }
+
+  handle(message: FromWorker, nowMs: number): void {
+    switch (message.type) {
+      case 'session-started':
+        this.sessions.set(message.sessionId, { mediaZeroAtMs: message.mediaZeroAtMs, openEvents: new Map() });
+        return;
+      case 'chunk':
+        this.acceptChunk(message, nowMs);
+        return;
+      case 'transition':
+        this.acceptTransition(message.sessionId, message.detector, message.transition);
+        return;
+      case 'heartbeat':
+        this.cpuPercent = message.cpuPercent;
+        this.decodedFramesPerSecond = message.decodedFramesPerSecond;
+        return;
+      case 'input-failed':
+        if (this.state !== 'no-signal') this.state = 'degraded';
+        return;
+      case 'session-ended':
+        this.endSession(message.sessionId, nowMs);
+        return;
+    }
+  }
+
+  /** The worker died or hung: its open conditions end now, and a decoder-crash condition starts. */
+  workerExited(nowMs: number): void {
+    for (const id of [...this.sessions.keys()]) this.endSession(id, nowMs);
+    this.state = 'restarting';
+    if (!this.crashed) {
+      this.crashed = true;
+      this.incidents.conditionStarted({ kind: 'decoder-crash' }, nowMs, 'warning', {});
+    }
+  }
+
+  /** No chunk for `noSignalSeconds`: a no-signal condition from the last chunk (or the start). */
+  checkSignal(nowMs: number): void {
+    const since = this.lastChunkAtMs ?? this.startedAtMs;
+    if (!this.noSignal && nowMs - since > this.noSignalSeconds * 1000) {
+      this.noSignal = true;
+      this.state = 'no-signal';
+      this.incidents.conditionStarted({ kind: 'no-signal' }, since, 'critical', { noSignalSeconds: this.noSignalSeconds });
+    }
+  }
+
+  private acceptChunk(message: Extract<FromWorker, { type: 'chunk' }>, nowMs: number): void {
+    const session = this.sessions.get(message.sessionId);
+    const mediaZeroAtMs = session?.mediaZeroAtMs ?? nowMs - (message.startSeconds + message.durationSeconds) * 1000;
+    const chunkEndAtMs = mediaZeroAtMs + (message.startSeconds + message.durationSeconds) * 1000;
+    this.lastChunkAtMs = nowMs;
+    this.processingLagSeconds = Math.max(0, Math.round(message.analysedAtMs - chunkEndAtMs) / 1000);
+    this.latest = message.measurements;
+    this.chunks += 1;
+    this.state = 'ok';
+    if (this.noSignal) {
+      this.noSignal = false;
+      this.incidents.conditionEnded({ kind: 'no-signal' }, nowMs);
+    }
+    if (this.crashed) {
+      this.crashed = false;
+      this.incidents.conditionEnded({ kind: 'decoder-crash' }, nowMs);
+    }
+    this.onChunk({
+      channelId: this.spec.id,
+      sessionId: message.sessionId,
+      chunkIndex: message.chunkIndex,
+      startedAtMs: Math.round(mediaZeroAtMs + message.startSeconds * 1000),
+      durationSeconds: message.durationSeconds,
+      measurements: message.measurements,
+    });
+  }
+
+  private acceptTransition(sessionId: string, detector: string, transition: EventTransition): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) return;
+    const eventId = `${detector}\u0000${transition.key}`;
+    if (transition.kind === 'open') {
+      const key: ConditionKey = transition.channel === undefined ? { kind: detector } : { kind: detector, channel: transition.channel };
+      session.openEvents.set(eventId, key);
+      this.incidents.conditionStarted(key, session.mediaZeroAtMs + transition.startSeconds * 1000, transition.severity, transition.details);
+    } else {
+      const key = session.openEvents.get(eventId);
+      if (!key) return;
+      session.openEvents.delete(eventId);
+      this.incidents.conditionEnded(key, session.mediaZeroAtMs + transition.endSeconds * 1000, transition.details);
+    }
+  }
+
+  private endSession(sessionId: string, nowMs: number): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) return;
+    for (const key of session.openEvents.values()) this.incidents.conditionEnded(key, nowMs);
+    this.sessions.delete(sessionId);
+  }
+}

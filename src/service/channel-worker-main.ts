@@ -1,0 +1,3 @@
+import { runWorkerProcess } from './channel-worker.js';
+
+runWorkerProcess();

@@ -1,0 +1,61 @@
+/**
+ * Messages between the monitor and a channel worker process: a typed union, checked on receipt (a
+ * malformed message is a bug in the other process, reported, never trusted).
+ */
+import type { EventTransition } from '../detectors/contract.js';
+import type { ChannelSpec } from './model.js';
+
+export type ToWorker =
+  | {
+      readonly type: 'start';
+      readonly channel: ChannelSpec;
+      /** Detectors to run: the channel's list intersected with this worker's. */
+      readonly detectorIds: readonly string[];
+      readonly connectTimeoutMs: number;
+      readonly heartbeatIntervalMs: number;
+    }
+  | { readonly type: 'stop' };
+
+export type FromWorker =
+  | { readonly type: 'session-started'; readonly sessionId: string; readonly mediaZeroAtMs: number }
+  | {
+      readonly type: 'chunk';
+      readonly sessionId: string;
+      readonly chunkIndex: number;
+      readonly startSeconds: number;
+      readonly durationSeconds: number;
+      readonly videoFrames: number;
+      readonly measurements: Readonly<Record<string, unknown>>;
+      readonly analysedAtMs: number;
+    }
+  | { readonly type: 'transition'; readonly sessionId: string; readonly detector: string; readonly transition: EventTransition }
+  | {
+      readonly type: 'heartbeat';
+      readonly atMs: number;
+      readonly cpuPercent: number;
+      readonly decodedFramesPerSecond: number;
+      readonly rssMb: number;
+    }
+  | { readonly type: 'input-failed'; readonly message: string; readonly retryable: boolean; readonly retryInMs: number }
+  | { readonly type: 'session-ended'; readonly sessionId: string; readonly reason: string };
+
+const fromWorkerTypes = new Set(['session-started', 'chunk', 'transition', 'heartbeat', 'input-failed', 'session-ended']);
+
+export function isFromWorker(message: unknown): message is FromWorker {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    'type' in message &&
+    typeof message.type === 'string' &&
+    fromWorkerTypes.has(message.type)
+  );
+}
+
+export function isToWorker(message: unknown): message is ToWorker {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    'type' in message &&
+    (message.type === 'start' || message.type === 'stop')
+  );
+}

@@ -1,0 +1,52 @@
+/** A ResultStore in memory: for tests and for `streamqc run --storage memory` (nothing kept after exit). */
+import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
+import type { IncidentFilter, ResultStore } from './result-store.js';
+
+export function openMemoryStore(): ResultStore {
+  const channels = new Map<string, ChannelSpec>();
+  const chunks = new Map<string, ChunkRecord>();
+  const incidents = new Map<string, Incident>();
+  return {
+    saveChannel: (channel) => void channels.set(channel.id, channel),
+    deleteChannel: (id) => void channels.delete(id),
+    listChannels: () => [...channels.values()],
+    writeChunks(records) {
+      for (const record of records) {
+        const key = `${record.channelId}\u0000${record.sessionId}\u0000${record.chunkIndex}`;
+        if (!chunks.has(key)) chunks.set(key, record);
+      }
+    },
+    queryChunks(channelId, fromMs, toMs, limit = 10_000) {
+      return [...chunks.values()]
+        .filter((c) => c.channelId === channelId && c.startedAtMs >= fromMs && c.startedAtMs < toMs)
+        .sort((a, b) => a.startedAtMs - b.startedAtMs)
+        .slice(0, limit);
+    },
+    saveIncident: (incident) => void incidents.set(incident.id, incident),
+    getIncident: (id) => incidents.get(id) ?? null,
+    listIncidents(filter: IncidentFilter) {
+      return [...incidents.values()]
+        .filter(
+          (i) =>
+            (filter.channelId === undefined || i.channelId === filter.channelId) &&
+            (filter.state === undefined || i.state === filter.state) &&
+            (filter.kind === undefined || i.kind === filter.kind) &&
+            (filter.sinceMs === undefined || i.startedAtMs >= filter.sinceMs) &&
+            (filter.untilMs === undefined || i.startedAtMs < filter.untilMs),
+        )
+        .sort((a, b) => b.startedAtMs - a.startedAtMs)
+        .slice(0, filter.limit ?? 1000);
+    },
+    pruneChunks(olderThanMs) {
+      let removed = 0;
+      for (const [key, record] of chunks) {
+        if (record.startedAtMs < olderThanMs) {
+          chunks.delete(key);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+    close: () => undefined,
+  };
+}

@@ -3,6 +3,9 @@
  * a black incident; killing one channel's worker does not stop the other, and the channel comes back.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
@@ -16,7 +19,11 @@ function sinks() {
   const store = openMemoryStore();
   const rows: ChunkRecord[] = [];
   const transitions: IncidentTransition[] = [];
-  const chunks: ChunkSink = { add: (r) => rows.push(r), flush: () => store.writeChunks(rows.splice(0)), close: () => undefined };
+  const chunks: ChunkSink = {
+    add: (r) => rows.push(r),
+    flush: () => store.writeChunks(rows.splice(0)),
+    close: () => undefined,
+  };
   const notifier: TransitionSink = {
     notify: (t) => transitions.push(t),
     flush: async () => undefined,
@@ -41,6 +48,7 @@ describe('monitor', () => {
     const config = parseServiceConfig(
       {
         alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 1 } },
+        storage: { evidenceDirectory: join(mkdtempSync(join(tmpdir(), 'streamqc-evidence-')), 'evidence') },
         worker: { heartbeatTimeoutMs: 5000, maxRestartBackoffMs: 1000 },
         channels: [
           { id: 'black-channel', url: black, loop: true, detectors: ['black', 'freeze', 'silence'] },
@@ -53,15 +61,33 @@ describe('monitor', () => {
     const monitor = new Monitor({ config, store, chunks, notifier, logger: pino({ level: 'silent' }) });
     await monitor.start();
     try {
-      await waitFor(() => transitions.some((t) => t.kind === 'raised' && t.incident.kind === 'black'), 15_000);
+      await waitFor(
+        () => transitions.some((t) => t.kind === 'raised' && t.incident.kind === 'black'),
+        15_000,
+      );
       const raised = transitions.find((t) => t.kind === 'raised');
       assert.equal(raised?.incident.channelId, 'black-channel');
-      await waitFor(() => transitions.some((t) => t.kind === 'cleared' && t.incident.kind === 'black'), 10_000);
+      await waitFor(
+        () => transitions.some((t) => t.kind === 'cleared' && t.incident.kind === 'black'),
+        10_000,
+      );
+      const incidentId = raised?.incident.id ?? '';
+      await waitFor(() => store.getIncident(incidentId)?.evidence.clipPath != null, 15_000);
+      const evidence = store.getIncident(incidentId)?.evidence;
+      assert.equal(readFileSync(evidence?.clipPath ?? '')[0], 0x47, 'the clip is MPEG-TS');
+      assert.deepEqual(
+        [...readFileSync(evidence?.thumbnailPath ?? '').subarray(0, 2)],
+        [0xff, 0xd8],
+        'the thumbnail is a JPEG',
+      );
 
       const cleanChunksBefore = monitor.getChannel('clean-channel')?.lastChunkAtMs ?? 0;
       monitor.killWorker('black-channel');
       await waitFor(() => (monitor.getChannel('black-channel')?.restarts ?? 0) >= 1, 5000);
-      await waitFor(() => (monitor.getChannel('clean-channel')?.lastChunkAtMs ?? 0) > cleanChunksBefore, 5000);
+      await waitFor(
+        () => (monitor.getChannel('clean-channel')?.lastChunkAtMs ?? 0) > cleanChunksBefore,
+        5000,
+      );
       await waitFor(() => monitor.getChannel('black-channel')?.state === 'ok', 15_000);
       assert.deepEqual(
         transitions.filter((t) => t.incident.channelId === 'clean-channel').map((t) => t.incident.kind),

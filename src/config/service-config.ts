@@ -168,12 +168,15 @@ export function crossCheck(config: ServiceConfig): string[] {
       }
       const parsed = detector.configSchema.safeParse(overrides);
       if (!parsed.success) {
-        problems.push(...issuesToLines(parsed.error.issues).map((line) => `${path}.detectorConfig.${id}.${line}`));
+        problems.push(
+          ...issuesToLines(parsed.error.issues).map((line) => `${path}.detectorConfig.${id}.${line}`),
+        );
       }
     }
   });
   config.maintenance.forEach((window, index) => {
-    if (!seen.has(window.channel)) problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
+    if (!seen.has(window.channel))
+      problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
   });
   for (const kind of Object.keys(config.alerts.rules)) {
     if (!known.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
@@ -214,7 +217,13 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
   const resolve = (p: string) => (isAbsolute(p) ? p : join(base, p));
   return {
     ...config,
-    storage: { ...config.storage, path: resolve(config.storage.path), evidenceDirectory: resolve(config.storage.evidenceDirectory) },
-    channels: config.channels.map((c) => (c.loop && !/^[a-z]+:\/\//i.test(c.url) ? { ...c, url: resolve(c.url) } : c)),
+    storage: {
+      ...config.storage,
+      path: resolve(config.storage.path),
+      evidenceDirectory: resolve(config.storage.evidenceDirectory),
+    },
+    channels: config.channels.map((c) =>
+      c.loop && !/^[a-z]+:\/\//i.test(c.url) ? { ...c, url: resolve(c.url) } : c,
+    ),
   };
 }

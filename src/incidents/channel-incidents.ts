@@ -63,7 +63,9 @@ export class ChannelIncidents {
 
   /** Incidents currently open. */
   openIncidents(): Incident[] {
-    return [...this.conditions.values()].flatMap((c) => (c.incident && c.incident.state === 'open' ? [c.incident] : []));
+    return [...this.conditions.values()].flatMap((c) =>
+      c.incident && c.incident.state === 'open' ? [c.incident] : [],
+    );
   }
 
   conditionStarted(key: ConditionKey, startedAtMs: number, severity: Severity, details: Details): void {
@@ -147,7 +149,9 @@ export class ChannelIncidents {
           continue;
         }
         if (condition.endedAtMs === null) continue;
-        const clearAfterSeconds = condition.flapping ? this.options.flappingClearSeconds : rule.clearAfterSeconds;
+        const clearAfterSeconds = condition.flapping
+          ? this.options.flappingClearSeconds
+          : rule.clearAfterSeconds;
         if (nowMs - condition.endedAtMs >= clearAfterSeconds * 1000) {
           this.clear(condition, nowMs, {});
           this.forgetOrKeep(id, condition, nowMs);
@@ -173,14 +177,18 @@ export class ChannelIncidents {
     let soundStart: number | null = null;
     for (const condition of this.conditions.values()) {
       if (condition.endedAtMs !== null) continue;
-      if (pictureKinds.has(condition.kind)) pictureStart = Math.min(pictureStart ?? Infinity, condition.startedAtMs);
-      const allSilent = condition.kind === 'silence' && (condition.channel === undefined || condition.details.allChannels === true);
+      if (pictureKinds.has(condition.kind))
+        pictureStart = Math.min(pictureStart ?? Infinity, condition.startedAtMs);
+      const allSilent =
+        condition.kind === 'silence' &&
+        (condition.channel === undefined || condition.details.allChannels === true);
       if (allSilent) soundStart = Math.min(soundStart ?? Infinity, condition.startedAtMs);
     }
     const key: ConditionKey = { kind: 'dead-channel' };
     const dead = this.conditions.get(keyOf('dead-channel', undefined));
     if (pictureStart !== null && soundStart !== null) {
-      if (!this.isActive(dead)) this.conditionStarted(key, Math.max(pictureStart, soundStart), 'critical', {});
+      if (!this.isActive(dead))
+        this.conditionStarted(key, Math.max(pictureStart, soundStart), 'critical', {});
     } else if (this.isActive(dead)) {
       this.conditionEnded(key, nowMs);
     }

@@ -28,6 +28,8 @@ export interface DecodeOptions {
   readonly signal?: AbortSignal;
   /** Stop after this many seconds of media (for previews and benchmarks). */
   readonly maxSeconds?: number;
+  /** Sees every packet of a decoded stream before it is decoded (evidence buffering). Must not keep it. */
+  readonly onPacket?: (packet: Packet, stream: OpenedStream) => void;
 }
 
 const discontinuityThresholdSeconds = 10;
@@ -171,8 +173,13 @@ export async function* decodeInput(
         break;
       }
       const index = packet.streamIndex;
-      if (index === videoIndex && input.video) await sendPacket(input.video, true, packet);
-      else if (index === audioIndex && input.audio) await sendPacket(input.audio, false, packet);
+      if (index === videoIndex && input.video) {
+        options.onPacket?.(packet, input.video);
+        await sendPacket(input.video, true, packet);
+      } else if (index === audioIndex && input.audio) {
+        options.onPacket?.(packet, input.audio);
+        await sendPacket(input.audio, false, packet);
+      }
       packet.unref();
       for (const ready of chunker.takeReady()) yield ready;
       if (options.maxSeconds !== undefined && chunker.durationSeconds >= options.maxSeconds) break;

@@ -4,7 +4,7 @@
  */
 import type { EventTransition } from '../detectors/contract.js';
 import { ChannelIncidents, type ConditionKey } from '../incidents/channel-incidents.js';
-import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord } from './model.js';
+import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord, Incident } from './model.js';
 import type { ChannelSupervisor } from './channel-supervisor.js';
 import type { FromWorker } from './worker-messages.js';
 
@@ -33,6 +33,7 @@ export class ChannelRuntime {
     readonly incidents: ChannelIncidents,
     private readonly noSignalSeconds: number,
     private readonly onChunk: (record: ChunkRecord) => void,
+    private readonly onEvidence: (incidentId: string, evidence: Incident['evidence']) => void,
   ) {
     this.startedAtMs = Date.now();
   }
@@ -74,6 +75,12 @@ export class ChannelRuntime {
       case 'session-ended':
         this.endSession(message.sessionId, nowMs);
         return;
+      case 'evidence':
+        this.onEvidence(message.incidentId, {
+          thumbnailPath: message.thumbnailPath,
+          clipPath: message.clipPath,
+        });
+        return;
     }
   }
 
@@ -93,13 +100,16 @@ export class ChannelRuntime {
     if (!this.noSignal && nowMs - since > this.noSignalSeconds * 1000) {
       this.noSignal = true;
       this.state = 'no-signal';
-      this.incidents.conditionStarted({ kind: 'no-signal' }, since, 'critical', { noSignalSeconds: this.noSignalSeconds });
+      this.incidents.conditionStarted({ kind: 'no-signal' }, since, 'critical', {
+        noSignalSeconds: this.noSignalSeconds,
+      });
     }
   }
 
   private acceptChunk(message: Extract<FromWorker, { type: 'chunk' }>, nowMs: number): void {
     const session = this.sessions.get(message.sessionId);
-    const mediaZeroAtMs = session?.mediaZeroAtMs ?? nowMs - (message.startSeconds + message.durationSeconds) * 1000;
+    const mediaZeroAtMs =
+      session?.mediaZeroAtMs ?? nowMs - (message.startSeconds + message.durationSeconds) * 1000;
     const chunkEndAtMs = mediaZeroAtMs + (message.startSeconds + message.durationSeconds) * 1000;
     this.lastChunkAtMs = nowMs;
     this.processingLagSeconds = Math.max(0, Math.round(message.analysedAtMs - chunkEndAtMs) / 1000);
@@ -129,14 +139,26 @@ export class ChannelRuntime {
     if (!session) return;
     const eventId = `${detector}\u0000${transition.key}`;
     if (transition.kind === 'open') {
-      const key: ConditionKey = transition.channel === undefined ? { kind: detector } : { kind: detector, channel: transition.channel };
+      const key: ConditionKey =
+        transition.channel === undefined
+          ? { kind: detector }
+          : { kind: detector, channel: transition.channel };
       session.openEvents.set(eventId, key);
-      this.incidents.conditionStarted(key, session.mediaZeroAtMs + transition.startSeconds * 1000, transition.severity, transition.details);
+      this.incidents.conditionStarted(
+        key,
+        session.mediaZeroAtMs + transition.startSeconds * 1000,
+        transition.severity,
+        transition.details,
+      );
     } else {
       const key = session.openEvents.get(eventId);
       if (!key) return;
       session.openEvents.delete(eventId);
-      this.incidents.conditionEnded(key, session.mediaZeroAtMs + transition.endSeconds * 1000, transition.details);
+      this.incidents.conditionEnded(
+        key,
+        session.mediaZeroAtMs + transition.endSeconds * 1000,
+        transition.details,
+      );
     }
   }
 

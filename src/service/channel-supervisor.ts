@@ -73,6 +73,20 @@ export class ChannelSupervisor {
     });
   }
 
+  /** Asks the worker to save a clip and thumbnail around an incident's onset. */
+  captureEvidence(incidentId: string, onsetAtMs: number, directory: string): void {
+    if (this.child) {
+      this.send(this.child, {
+        type: 'capture-evidence',
+        incidentId,
+        onsetAtMs,
+        directory,
+        secondsBefore: 5,
+        secondsAfter: 5,
+      });
+    }
+  }
+
   /** Kills the worker as if it had crashed (fault-injection tests and the watchdog use it). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.child?.kill(signal);
@@ -84,7 +98,11 @@ export class ChannelSupervisor {
 
   private spawn(): void {
     const { path, execArgv } = workerEntry();
-    const child = fork(path, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = fork(path, [], {
+      execArgv,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
     this.child = child;
     this.startedAtMs = Date.now();
     this.lastSignOfLifeMs = Date.now();
@@ -106,7 +124,10 @@ export class ChannelSupervisor {
       this.options.onMessage(message);
     });
     child.on('error', (error) => {
-      this.options.logger.error({ channel: this.options.channel.id, err: error.message }, 'worker process error');
+      this.options.logger.error(
+        { channel: this.options.channel.id, err: error.message },
+        'worker process error',
+      );
     });
     child.on('exit', (code, signal) => this.handleExit(child, code, signal));
     this.send(child, {
@@ -117,7 +138,10 @@ export class ChannelSupervisor {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
     });
     if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = setInterval(() => this.checkHeartbeat(child), Math.min(1000, this.options.heartbeatTimeoutMs / 2));
+    this.watchdog = setInterval(
+      () => this.checkHeartbeat(child),
+      Math.min(1000, this.options.heartbeatTimeoutMs / 2),
+    );
     this.watchdog.unref();
   }
 
@@ -129,7 +153,10 @@ export class ChannelSupervisor {
     if (child !== this.child || this.stopping) return;
     if (Date.now() - this.lastSignOfLifeMs > this.options.heartbeatTimeoutMs) {
       this.killedByWatchdog = true;
-      this.options.logger.warn({ channel: this.options.channel.id }, 'worker stopped sending heartbeats: killing it');
+      this.options.logger.warn(
+        { channel: this.options.channel.id },
+        'worker stopped sending heartbeats: killing it',
+      );
       child.kill('SIGKILL');
     }
   }
@@ -147,7 +174,10 @@ export class ChannelSupervisor {
     const ranMs = Date.now() - this.startedAtMs;
     this.consecutiveFailures = ranMs >= stableRunMs ? 1 : this.consecutiveFailures + 1;
     const delayMs = Math.min(this.options.maxRestartBackoffMs, 500 * 2 ** (this.consecutiveFailures - 1));
-    this.options.logger.warn({ channel: this.options.channel.id, kind, detail, restartInMs: delayMs }, 'worker exited');
+    this.options.logger.warn(
+      { channel: this.options.channel.id, kind, detail, restartInMs: delayMs },
+      'worker exited',
+    );
     this.options.onExit(kind, detail);
     this.restarts += 1;
     this.restartTimer = setTimeout(() => {

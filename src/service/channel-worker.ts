@@ -9,11 +9,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { configureDetectors } from '../config/detector-config.js';
 import { isStreamqcError } from '../errors/streamqc-error.js';
 import { decodeInput, emptyDecodeStats } from '../media/decode-input.js';
-import { openInput } from '../media/open-input.js';
+import { openInput, type OpenedStream } from '../media/open-input.js';
+import type { Packet } from 'node-av/lib';
 import { DetectorPipeline } from '../pipeline/detector-pipeline.js';
+import { PacketRing } from '../evidence/packet-ring.js';
+import { writeClip, writeThumbnail } from '../evidence/write-evidence.js';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
+type CaptureMessage = Extract<ToWorker, { type: 'capture-evidence' }>;
+
+/** Seconds of packets kept for evidence: enough for the clip after an incident raised up to ~20 s late. */
+const evidenceBufferSeconds = 30;
+const ring = new PacketRing(evidenceBufferSeconds);
 
 const minBackoffMs = 1000;
 const maxBackoffMs = 30_000;
@@ -27,7 +37,11 @@ export function backoffMs(attempt: number, baseMs = minBackoffMs, capMs = maxBac
   return Math.round(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
 }
 
-async function runSession(start: StartMessage, signal: AbortSignal, frames: { count: number }): Promise<number> {
+async function runSession(
+  start: StartMessage,
+  signal: AbortSignal,
+  frames: { count: number },
+): Promise<number> {
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
   const opened = await openInput(channel.url, {
@@ -45,7 +59,8 @@ async function runSession(start: StartMessage, signal: AbortSignal, frames: { co
   const stats = emptyDecodeStats();
   let chunks = 0;
   try {
-    for await (const ready of decodeInput(opened, stats, { signal })) {
+    const onPacket = (packet: Packet, stream: OpenedStream) => ring.push(packet, stream.stream, Date.now());
+    for await (const ready of decodeInput(opened, stats, { signal, onPacket })) {
       const { chunk } = ready;
       if (channel.loop) {
         // A file plays at real-time speed: a chunk is analysed when its second has passed on the wall clock.
@@ -72,14 +87,24 @@ async function runSession(start: StartMessage, signal: AbortSignal, frames: { co
       if (signal.aborted) break;
     }
   } finally {
+    // Buffered packets belong to this input's streams: they go with it.
+    ring.clear();
     opened.close();
     pipeline.finish(stats.durationSeconds);
-    send({ type: 'session-ended', sessionId, reason: signal.aborted ? 'stopped' : stats.readError ?? 'input ended' });
+    send({
+      type: 'session-ended',
+      sessionId,
+      reason: signal.aborted ? 'stopped' : (stats.readError ?? 'input ended'),
+    });
   }
   return chunks;
 }
 
-async function runChannel(start: StartMessage, signal: AbortSignal, frames: { count: number }): Promise<void> {
+async function runChannel(
+  start: StartMessage,
+  signal: AbortSignal,
+  frames: { count: number },
+): Promise<void> {
   let attempt = 0;
   while (!signal.aborted) {
     try {
@@ -122,6 +147,30 @@ function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.T
   }, intervalMs);
 }
 
+/** Saves the clip and thumbnail around an incident's onset once the seconds after it have been received. */
+async function captureEvidence(message: CaptureMessage): Promise<void> {
+  const waitMs = message.onsetAtMs + message.secondsAfter * 1000 - Date.now();
+  if (waitMs > 0) await sleep(Math.min(waitMs, evidenceBufferSeconds * 1000));
+  const packets = ring.window(
+    message.onsetAtMs - message.secondsBefore * 1000,
+    message.onsetAtMs + message.secondsAfter * 1000,
+  );
+  let clipPath: string | null = null;
+  let thumbnailPath: string | null = null;
+  try {
+    await mkdir(message.directory, { recursive: true });
+    const clip = join(message.directory, `${message.incidentId}.ts`);
+    const thumbnail = join(message.directory, `${message.incidentId}.jpg`);
+    if (await writeClip(clip, packets)) clipPath = clip;
+    if (await writeThumbnail(thumbnail, packets, message.onsetAtMs)) thumbnailPath = thumbnail;
+  } catch (error) {
+    process.stderr.write(
+      `evidence for ${message.incidentId} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+  }
+  send({ type: 'evidence', incidentId: message.incidentId, thumbnailPath, clipPath });
+}
+
 /** Entry point when forked by the monitor. */
 export function runWorkerProcess(): void {
   const controller = new AbortController();
@@ -131,6 +180,10 @@ export function runWorkerProcess(): void {
     if (!isToWorker(message)) return;
     if (message.type === 'stop') {
       controller.abort();
+      return;
+    }
+    if (message.type === 'capture-evidence') {
+      void captureEvidence(message);
       return;
     }
     heartbeat ??= startHeartbeat(message.heartbeatIntervalMs, frames);

@@ -64,7 +64,8 @@ export class Monitor implements MonitorApi {
   async start(): Promise<void> {
     const stored = this.options.store.listChannels();
     const byId = new Map<string, ChannelSpec>(stored.map((c) => [c.id, c]));
-    for (const channel of this.config.channels) byId.set(channel.id, { ...channel, name: channel.name ?? channel.id });
+    for (const channel of this.config.channels)
+      byId.set(channel.id, { ...channel, name: channel.name ?? channel.id });
     const openByChannel = new Map<string, Incident[]>();
     for (const incident of this.options.store.listIncidents({ state: 'open' })) {
       openByChannel.set(incident.channelId, [...(openByChannel.get(incident.channelId) ?? []), incident]);
@@ -110,11 +111,15 @@ export class Monitor implements MonitorApi {
   async addChannel(input: ChannelInput): Promise<ChannelStatus> {
     const parsed = channelSchema.safeParse(input);
     if (!parsed.success) {
-      throw new StreamqcError('BAD_CONFIG', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      throw new StreamqcError(
+        'BAD_CONFIG',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     }
     const problems = crossCheck({ ...this.config, channels: [parsed.data], maintenance: [] });
     if (problems.length > 0) throw new StreamqcError('BAD_CONFIG', problems.join('; '));
-    if (this.channels.has(parsed.data.id)) throw new StreamqcError('BAD_CONFIG', `id: channel '${parsed.data.id}' exists`);
+    if (this.channels.has(parsed.data.id))
+      throw new StreamqcError('BAD_CONFIG', `id: channel '${parsed.data.id}' exists`);
     const spec: ChannelSpec = { ...parsed.data, name: parsed.data.name ?? parsed.data.id };
     this.options.store.saveChannel(spec);
     const runtime = this.addRuntime(spec);
@@ -208,7 +213,17 @@ export class Monitor implements MonitorApi {
       inMaintenance: (nowMs) => maintenance.some((w) => nowMs >= w.fromMs && nowMs < w.untilMs),
       onTransition: (transition) => this.onIncidentTransition(transition),
     });
-    const runtime = new ChannelRuntime(spec, incidents, this.config.noSignalSeconds, (record) => this.options.chunks.add(record));
+    const runtime = new ChannelRuntime(
+      spec,
+      incidents,
+      this.config.noSignalSeconds,
+      (record) => this.options.chunks.add(record),
+      (incidentId, evidence) => {
+        const updated =
+          incidents.attachEvidence(incidentId, evidence) ?? this.withEvidence(incidentId, evidence);
+        if (updated) this.saveIncident(updated);
+      },
+    );
     this.channels.set(spec.id, runtime);
     if (!spec.enabled) {
       runtime.state = 'stopped';
@@ -238,13 +253,34 @@ export class Monitor implements MonitorApi {
     return runtime;
   }
 
-  private onIncidentTransition(transition: IncidentTransition): void {
-    if (transition.kind === 'raised') this.incidentsRaised += 1;
+  /** Evidence can arrive after the incident was cleared: then it is added to the stored one. */
+  private withEvidence(incidentId: string, evidence: Incident['evidence']): Incident | null {
+    const stored = this.options.store.getIncident(incidentId);
+    return stored ? { ...stored, evidence } : null;
+  }
+
+  private saveIncident(incident: Incident): void {
     try {
-      this.options.store.saveIncident(transition.incident);
+      this.options.store.saveIncident(incident);
     } catch (error) {
-      this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'cannot save incident');
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'cannot save incident',
+      );
     }
+  }
+
+  private onIncidentTransition(transition: IncidentTransition): void {
+    if (transition.kind === 'raised') {
+      this.incidentsRaised += 1;
+      const runtime = this.channels.get(transition.incident.channelId);
+      runtime?.supervisor?.captureEvidence(
+        transition.incident.id,
+        transition.incident.startedAtMs,
+        this.config.storage.evidenceDirectory,
+      );
+    }
+    this.saveIncident(transition.incident);
     this.options.notifier.notify(transition);
     this.live.emit('event', { type: 'incident', transition } satisfies LiveEvent);
     this.options.logger.info(
@@ -264,7 +300,10 @@ export class Monitor implements MonitorApi {
       try {
         this.options.store.pruneChunks(now - this.config.storage.retentionDays * 86_400_000);
       } catch (error) {
-        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'retention prune failed');
+        this.options.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'retention prune failed',
+        );
       }
     }
   }

@@ -14,6 +14,14 @@ export type ToWorker =
       readonly connectTimeoutMs: number;
       readonly heartbeatIntervalMs: number;
     }
+  | {
+      readonly type: 'capture-evidence';
+      readonly incidentId: string;
+      readonly onsetAtMs: number;
+      readonly directory: string;
+      readonly secondsBefore: number;
+      readonly secondsAfter: number;
+    }
   | { readonly type: 'stop' };
 
 export type FromWorker =
@@ -28,7 +36,12 @@ export type FromWorker =
       readonly measurements: Readonly<Record<string, unknown>>;
       readonly analysedAtMs: number;
     }
-  | { readonly type: 'transition'; readonly sessionId: string; readonly detector: string; readonly transition: EventTransition }
+  | {
+      readonly type: 'transition';
+      readonly sessionId: string;
+      readonly detector: string;
+      readonly transition: EventTransition;
+    }
   | {
       readonly type: 'heartbeat';
       readonly atMs: number;
@@ -36,10 +49,29 @@ export type FromWorker =
       readonly decodedFramesPerSecond: number;
       readonly rssMb: number;
     }
-  | { readonly type: 'input-failed'; readonly message: string; readonly retryable: boolean; readonly retryInMs: number }
-  | { readonly type: 'session-ended'; readonly sessionId: string; readonly reason: string };
+  | {
+      readonly type: 'input-failed';
+      readonly message: string;
+      readonly retryable: boolean;
+      readonly retryInMs: number;
+    }
+  | { readonly type: 'session-ended'; readonly sessionId: string; readonly reason: string }
+  | {
+      readonly type: 'evidence';
+      readonly incidentId: string;
+      readonly thumbnailPath: string | null;
+      readonly clipPath: string | null;
+    };
 
-const fromWorkerTypes = new Set(['session-started', 'chunk', 'transition', 'heartbeat', 'input-failed', 'session-ended']);
+const fromWorkerTypes = new Set([
+  'session-started',
+  'chunk',
+  'transition',
+  'heartbeat',
+  'input-failed',
+  'session-ended',
+  'evidence',
+]);
 
 export function isFromWorker(message: unknown): message is FromWorker {
   return (
@@ -56,6 +88,6 @@ export function isToWorker(message: unknown): message is ToWorker {
     typeof message === 'object' &&
     message !== null &&
     'type' in message &&
-    (message.type === 'start' || message.type === 'stop')
+    (message.type === 'start' || message.type === 'stop' || message.type === 'capture-evidence')
   );
 }

@@ -1,59 +1,66 @@
 /**
- * `npm start`: makes a 20 s sample with known faults (black, frozen picture, a silent channel, clipping)
- * and analyses it with every detector, as `streamqc analyze` would.
+ * `npm start`: the monitor on three local demo channels with faults on a schedule (looped one-minute
+ * clips played at real-time speed), with SQLite storage and the HTTP API on http://127.0.0.1:8080.
+ * Incidents appear within a minute. `npm start -- --seconds 90` stops by itself.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { main } from '../src/cli/cli.js';
-import { writeClip } from '../src/synth/clip-writer.js';
-import { fixtureDirectory } from '../src/synth/fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { startService } from '../src/cli/run-command.js';
+import { parseServiceConfig } from '../src/config/service-config.js';
+import { prepareDemoChannels } from '../src/synth/demo-channels.js';
 
-const path = join(fixtureDirectory, 'demo-sample.mp4');
-const fps = 25;
-const sampleRate = 48_000;
-const between = (t: number, start: number, end: number) => t >= start && t < end;
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, port: { type: 'string' } } });
+const dataDirectory = join(import.meta.dirname, '..', 'streamqc-data');
+const port = Number(values.port ?? process.env.PORT ?? 8080);
+const token = process.env.STREAMQC_API_TOKEN ?? randomBytes(12).toString('hex');
 
-if (!existsSync(path)) {
-  mkdirSync(fixtureDirectory, { recursive: true });
-  await writeClip({
-    path,
-    container: 'mp4',
-    durationSeconds: 20,
-    video: {
-      width: 640,
-      height: 360,
-      framesPerSecond: fps,
-      codec: 'libx264',
-      draw(index, planes) {
-        const t = index / fps;
-        if (between(t, 3, 6)) drawFlat(planes, 16);
-        else drawMovingPattern(planes, between(t, 9, 14) ? 9 * fps : index);
-      },
-    },
-    audio: {
-      sampleRate,
-      channels: 2,
-      codec: 'aac',
-      fill(start, out) {
-        out.forEach((samples, channel) => {
-          for (let i = 0; i < samples.length; i++) {
-            const t = (start + i) / sampleRate;
-            if (channel === 1 && between(t, 15, 18)) samples[i] = 0;
-            else if (between(t, 11, 12))
-              samples[i] = Math.max(
-                -1,
-                Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * (start + i)) / sampleRate)),
-              );
-            else samples[i] = programmeSound(start + i, sampleRate, channel);
-          }
-        });
-      },
-    },
-  });
-}
-process.stdout.write(
-  'sample with injected faults: black 3-6 s, frozen picture 9-14 s, clipping 11-12 s, right channel silent 15-18 s\n' +
-    `$ streamqc analyze ${path}\n\n`,
+process.stdout.write('preparing the demo channels (first run only)...\n');
+const channels = await prepareDemoChannels(join(dataDirectory, 'demo-media'));
+const config = parseServiceConfig(
+  {
+    http: { port, authToken: token },
+    storage: { path: join(dataDirectory, 'demo.db'), evidenceDirectory: join(dataDirectory, 'evidence') },
+    alerts: { defaults: { raiseAfterSeconds: 5, clearAfterSeconds: 5 } },
+    channels: channels.map((c) => ({ id: c.id, name: c.name, url: c.file, loop: true })),
+  },
+  'demo config',
 );
-process.exitCode = await main(['analyze', path, ...process.argv.slice(2)]);
+const logger = pino({ level: process.env.STREAMQC_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const service = await startService(config, logger);
+const url = service.apiUrl;
+process.stdout.write(
+  [
+    '',
+    `streamqc is monitoring ${channels.length} demo channels (data in ${dataDirectory}):`,
+    ...channels.map((c) => `  ${c.id.padEnd(6)} ${c.faults}, every minute`),
+    '',
+    `API: ${url}   token for changes: ${token}`,
+    `  curl ${url}/api/channels`,
+    `  curl '${url}/api/incidents?state=open'`,
+    `  curl -N ${url}/api/events            (live feed)`,
+    `  curl ${url}/metrics`,
+    `  curl -X POST -H 'Authorization: Bearer ${token}' ${url}/api/incidents/<id>/ack`,
+    '',
+    'incidents as they happen (Ctrl-C to stop):',
+    '',
+  ].join('\n'),
+);
+service.monitor.subscribe((event) => {
+  if (event.type !== 'incident') return;
+  const { incident, kind } = event.transition;
+  const at = new Date(event.transition.atMs).toISOString().slice(11, 19);
+  const channel = incident.channel === undefined ? '' : ` (audio channel ${incident.channel})`;
+  process.stdout.write(
+    `${at}  ${kind.padEnd(12)} ${incident.severity.padEnd(8)} ${incident.channelId.padEnd(6)} ${incident.kind}${channel}\n`,
+  );
+});
+
+await new Promise<void>((resolve) => {
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+  if (values.seconds) setTimeout(resolve, Number(values.seconds) * 1000);
+});
+process.stdout.write('stopping: flushing results...\n');
+await service.stop();

@@ -8,9 +8,12 @@ import { configureDetectors, loadAnalysisConfig } from '../config/detector-confi
 import { detectors } from '../detectors/registry.js';
 import { isStreamqcError, StreamqcError } from '../errors/streamqc-error.js';
 import { formatText } from './format-text.js';
+import { runCommand, validateConfigCommand } from './run-command.js';
 
 const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors id,id] [--config file]
                         [--chunks] [--connect-timeout-ms N] [--max-seconds N]
+       streamqc run --config file.yaml [--detectors id,id] [--shard INDEX/COUNT] [--port N]
+       streamqc validate-config file.yaml
        streamqc detectors            list detectors and their defaults
        streamqc --version`;
 
@@ -117,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'detectors':
         return listDetectors();
+      case 'run':
+        return await runCommand(rest);
+      case 'validate-config':
+        return await validateConfigCommand(rest);
       case '--version':
       case 'version':
         return await printVersion();

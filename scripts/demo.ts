@@ -1,7 +1,8 @@
 /**
- * `npm start`: the monitor on three local demo channels with faults on a schedule (looped one-minute
- * clips played at real-time speed), with SQLite storage and the HTTP API on http://127.0.0.1:8080.
- * Incidents appear within a minute. `npm start -- --seconds 90` stops by itself.
+ * `npm start`: the monitor on three local live channels with faults on a schedule, with SQLite storage and
+ * the HTTP API on http://127.0.0.1:8080. Each channel is a one-minute clip that a sender process plays in a
+ * loop at real-time speed as MPEG-TS over UDP on 127.0.0.1, so the monitor reads them as it would read a
+ * headend's multicast. Incidents appear within a minute. `npm start -- --seconds 90` stops by itself.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import pino from 'pino';
 import { startService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { prepareDemoChannels } from '../src/synth/demo-channels.js';
+import { startLiveSender } from '../src/synth/live-sender.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, port: { type: 'string' } } });
 const dataDirectory = join(import.meta.dirname, '..', 'streamqc-data');
@@ -18,12 +20,17 @@ const token = process.env.STREAMQC_API_TOKEN ?? randomBytes(12).toString('hex');
 
 process.stdout.write('preparing the demo channels (first run only)...\n');
 const channels = await prepareDemoChannels(join(dataDirectory, 'demo-media'));
+const udpBasePort = Number(process.env.STREAMQC_DEMO_UDP_PORT ?? 23_000);
+const udpUrl = (index: number) => `udp://127.0.0.1:${udpBasePort + index}`;
+const senders = channels.map((channel, index) =>
+  startLiveSender(channel.file, `${udpUrl(index)}?pkt_size=1316`),
+);
 const config = parseServiceConfig(
   {
     http: { port, authToken: token },
     storage: { path: join(dataDirectory, 'demo.db'), evidenceDirectory: join(dataDirectory, 'evidence') },
     alerts: { defaults: { raiseAfterSeconds: 5, clearAfterSeconds: 5 } },
-    channels: channels.map((c) => ({ id: c.id, name: c.name, url: c.file, loop: true })),
+    channels: channels.map((c, index) => ({ id: c.id, name: c.name, url: udpUrl(index) })),
   },
   'demo config',
 );
@@ -34,7 +41,7 @@ process.stdout.write(
   [
     '',
     `streamqc is monitoring ${channels.length} demo channels (data in ${dataDirectory}):`,
-    ...channels.map((c) => `  ${c.id.padEnd(6)} ${c.faults}, every minute`),
+    ...channels.map((c, index) => `  ${c.id.padEnd(6)} ${udpUrl(index)}  ${c.faults}, every minute`),
     '',
     `API: ${url}   token for changes: ${token}`,
     `  curl ${url}/api/channels`,
@@ -64,3 +71,4 @@ await new Promise<void>((resolve) => {
 });
 process.stdout.write('stopping: flushing results...\n');
 await service.stop();
+await Promise.all(senders.map((sender) => sender.close()));

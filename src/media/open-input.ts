@@ -129,7 +129,14 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   format.allocContext();
   const timeoutMicroseconds = String(options.connectTimeoutMs * 1000);
   const ffmpegOptions = isNetwork
-    ? Dictionary.fromObject({ timeout: timeoutMicroseconds, rw_timeout: timeoutMicroseconds, reconnect: '0' })
+    ? Dictionary.fromObject({
+        timeout: timeoutMicroseconds,
+        rw_timeout: timeoutMicroseconds,
+        reconnect: '0',
+        // A live input must start fast: FFmpeg's default probe reads 5 s of MPEG-TS before the first frame.
+        analyzeduration: '1500000',
+        probesize: '2000000',
+      })
     : null;
 
   const opened = await withInterruptTimeout(format, options.connectTimeoutMs, () =>

@@ -8,6 +8,9 @@ import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord, Incident } 
 import type { ChannelSupervisor } from './channel-supervisor.js';
 import type { FromWorker } from './worker-messages.js';
 
+/** Time a channel gets to open and probe its input before no-signal counts. */
+const startupGraceMs = 5000;
+
 interface Session {
   readonly mediaZeroAtMs: number;
   /** Detector event key -> the condition it drives. */
@@ -96,7 +99,8 @@ export class ChannelRuntime {
 
   /** No chunk for `noSignalSeconds`: a no-signal condition from the last chunk (or the start). */
   checkSignal(nowMs: number): void {
-    const since = this.lastChunkAtMs ?? this.startedAtMs;
+    // Before the first chunk, allow the input time to open and probe.
+    const since = this.lastChunkAtMs ?? this.startedAtMs + startupGraceMs;
     if (!this.noSignal && nowMs - since > this.noSignalSeconds * 1000) {
       this.noSignal = true;
       this.state = 'no-signal';

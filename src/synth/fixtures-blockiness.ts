@@ -1,6 +1,11 @@
-/** Fault fixtures for the blockiness detector. */
-import type { PicturePlanes } from './clip-writer.js';
-import type { Fixture } from './fixtures.js';
+/**
+ * Fault fixtures for the blockiness detector: a span encoded at the coarsest quantiser, and MPEG-TS packet
+ * loss in H.264 and MPEG-2, on a natural-looking picture (the corpus's `drawMovingPattern` has luma steps on
+ * the 8-pixel grid by construction, so it cannot show what a block grid detector should ignore).
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { writeClip, type PicturePlanes, type VideoSpec } from './clip-writer.js';
+import { dropTsVideoPackets, type Fixture } from './fixtures.js';
 
 /**
  * A natural-looking moving picture with no structure on any 8- or 16-pixel grid (unlike
@@ -51,4 +56,75 @@ export function drawNaturalScene(planes: PicturePlanes, index: number): void {
   }
 }
 
-export const blockinessFixtures: readonly Fixture[] = [];
+const fps = 25;
+
+function naturalVideo(extra: Partial<VideoSpec> = {}): VideoSpec {
+  return {
+    width: 320,
+    height: 240,
+    framesPerSecond: fps,
+    codec: 'libx264',
+    options: { crf: '23' },
+    draw: (index, planes) => drawNaturalScene(planes, index),
+    ...extra,
+  };
+}
+
+/** Writes an MPEG-TS, then drops 40% of its video packets whose PES time lies in [start, end). */
+async function writeWithPacketLoss(
+  path: string,
+  video: VideoSpec,
+  lossStartSeconds: number,
+  lossEndSeconds: number,
+): Promise<void> {
+  const clean = `${path}.clean.ts`;
+  await writeClip({ path: clean, container: 'mpegts', durationSeconds: 10, video });
+  await writeFile(path, dropTsVideoPackets(await readFile(clean), lossStartSeconds, lossEndSeconds));
+  await rm(clean);
+}
+
+export const blockinessFixtures: readonly Fixture[] = [
+  {
+    name: 'blockiness-clean.mp4',
+    description: 'natural-looking panning picture (H.264, crf 23): no block edges',
+    expected: [],
+    build: (path) => writeClip({ path, container: 'mp4', durationSeconds: 8, video: naturalVideo() }),
+  },
+  {
+    name: 'blockiness-q51.mp4',
+    description: 'H.264 frames 100-199 (4-8 s) at the coarsest quantiser (x264 zones q=51, no deblocking)',
+    // x264 applies the zone from the first P-frame after the key frame at 4.00 s: the picture turns blocky
+    // over 4.04-4.3 s (score 5 at 4.20 s, 11 at 4.36 s) and is clean again at the key frame at 8.04 s.
+    expected: [{ detector: 'blockiness', startSeconds: 4, endSeconds: 8 }],
+    build: (path) =>
+      writeClip({
+        path,
+        container: 'mp4',
+        durationSeconds: 10,
+        video: naturalVideo({ options: { crf: '23', 'x264-params': 'zones=100,199,q=51' } }),
+      }),
+  },
+  {
+    name: 'blockiness-packet-loss-h264.ts',
+    description: 'H.264 MPEG-TS, 40% of video packets dropped 4-5 s: misplaced macroblocks 5-6 s',
+    // During the loss the decoder conceals (and flags) the frames it can decode by repeating the last good
+    // picture; when packets flow again at 5 s the panning picture is rebuilt on damaged references, with
+    // macroblock-shaped errors until the key frame at 6 s. Nothing flags those frames.
+    expected: [
+      { detector: 'blockiness', startSeconds: 5, endSeconds: 6 },
+      { detector: 'decode-error', startSeconds: 4, endSeconds: 5 },
+    ],
+    build: (path) => writeWithPacketLoss(path, naturalVideo(), 4, 5),
+  },
+  {
+    name: 'blockiness-packet-loss-mpeg2.ts',
+    description:
+      'MPEG-2 MPEG-TS (2 Mbit/s), 40% of video packets dropped 4-5 s: grey and misplaced blocks 4-6 s',
+    expected: [
+      { detector: 'blockiness', startSeconds: 4, endSeconds: 6 },
+      { detector: 'decode-error', startSeconds: 4, endSeconds: 5 },
+    ],
+    build: (path) =>
+      writeWithPacketLoss(path, naturalVideo({ codec: 'mpeg2video', options: {}, bitRate: 2_000_000 }), 4, 5),
+  },
+];

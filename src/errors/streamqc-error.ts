@@ -13,9 +13,17 @@ export type ErrorCode =
   | 'CONNECT_FAILED'
   | 'DECODER_UNAVAILABLE'
   | 'BAD_CONFIG'
-  | 'BAD_USAGE';
+  | 'BAD_USAGE'
+  /** The result store cannot be written or read right now (locked, disk full, I/O error): retry later. */
+  | 'STORE_UNAVAILABLE'
+  /** The result store cannot be used at all (cannot be opened, read-only, corrupt, newer schema). */
+  | 'STORE_FAILED';
 
-const retryableCodes: ReadonlySet<ErrorCode> = new Set(['CONNECT_TIMEOUT', 'CONNECT_FAILED']);
+const retryableCodes: ReadonlySet<ErrorCode> = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECT_FAILED',
+  'STORE_UNAVAILABLE',
+]);
 
 export class StreamqcError extends Error {
   readonly code: ErrorCode;

@@ -45,10 +45,13 @@ export function channelShard(id: string, count: number): number {
   return hash % count;
 }
 
-const retentionCheckMs = 3_600_000;
+/** Pruning often keeps each delete short (it blocks the event loop): about 6,000 rows at 100 channels. */
+const retentionCheckMs = 60_000;
 
 export class Monitor implements MonitorApi {
   private readonly channels = new Map<string, ChannelRuntime>();
+  /** Incidents whose save failed (store down): the latest version of each, saved again on every tick. */
+  private readonly unsavedIncidents = new Map<string, Incident>();
   private readonly live = new EventEmitter();
   private readonly config: ServiceConfig;
   private timer: NodeJS.Timeout | null = null;
@@ -159,8 +162,8 @@ export class Monitor implements MonitorApi {
     return null;
   }
 
+  /** Rows still in the batch buffer (at most one flush interval) are not seen yet. */
   queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[] {
-    this.options.chunks.flush();
     return this.options.store.queryChunks(channelId, fromMs, toMs, limit);
   }
 
@@ -260,13 +263,26 @@ export class Monitor implements MonitorApi {
   }
 
   private saveIncident(incident: Incident): void {
-    try {
-      this.options.store.saveIncident(incident);
-    } catch (error) {
-      this.options.logger.error(
-        { err: error instanceof Error ? error.message : String(error) },
-        'cannot save incident',
-      );
+    this.unsavedIncidents.set(incident.id, incident);
+    this.saveUnsavedIncidents();
+  }
+
+  /** Saving is idempotent (replace by id), so retrying the latest version of each is safe. */
+  private saveUnsavedIncidents(): void {
+    for (const [id, incident] of this.unsavedIncidents) {
+      try {
+        this.options.store.saveIncident(incident);
+        this.unsavedIncidents.delete(id);
+      } catch (error) {
+        this.options.logger.error(
+          {
+            err: error instanceof Error ? error.message : String(error),
+            unsaved: this.unsavedIncidents.size,
+          },
+          'cannot save incident: will retry',
+        );
+        return;
+      }
     }
   }
 
@@ -291,6 +307,7 @@ export class Monitor implements MonitorApi {
 
   private tick(): void {
     const now = Date.now();
+    if (this.unsavedIncidents.size > 0) this.saveUnsavedIncidents();
     for (const runtime of this.channels.values()) {
       if (runtime.spec.enabled) runtime.checkSignal(now);
       runtime.incidents.evaluate(now);

@@ -2,6 +2,8 @@
 import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function openMemoryStore(): ResultStore {
   const channels = new Map<string, ChannelSpec>();
   const chunks = new Map<string, ChunkRecord>();
@@ -9,11 +11,14 @@ export function openMemoryStore(): ResultStore {
   return {
     saveChannel: (channel) => void channels.set(channel.id, channel),
     deleteChannel: (id) => void channels.delete(id),
-    listChannels: () => [...channels.values()],
+    listChannels: () => [...channels.values()].sort((a, b) => byText(a.id, b.id)),
     writeChunks(records) {
       for (const record of records) {
         const key = `${record.channelId}\u0000${record.sessionId}\u0000${record.chunkIndex}`;
-        if (!chunks.has(key)) chunks.set(key, record);
+        if (chunks.has(key)) continue;
+        // Through JSON as in a database: -Infinity comes back as null here too, as it does in production.
+        const measurements = JSON.parse(JSON.stringify(record.measurements)) as ChunkRecord['measurements'];
+        chunks.set(key, { ...record, measurements });
       }
     },
     queryChunks(channelId, fromMs, toMs, limit = 10_000) {
@@ -34,7 +39,7 @@ export function openMemoryStore(): ResultStore {
             (filter.sinceMs === undefined || i.startedAtMs >= filter.sinceMs) &&
             (filter.untilMs === undefined || i.startedAtMs < filter.untilMs),
         )
-        .sort((a, b) => b.startedAtMs - a.startedAtMs)
+        .sort((a, b) => b.startedAtMs - a.startedAtMs || byText(b.id, a.id))
         .slice(0, filter.limit ?? 1000);
     },
     pruneChunks(olderThanMs) {

@@ -4,6 +4,7 @@
  */
 import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
 
+/** Every field that is set must match. The time window is on `startedAtMs`: sinceMs <= t < untilMs. */
 export interface IncidentFilter {
   readonly channelId?: string;
   readonly state?: 'open' | 'closed';
@@ -16,19 +17,24 @@ export interface IncidentFilter {
 export interface ResultStore {
   /** Channels added at runtime survive a restart. */
   saveChannel(channel: ChannelSpec): void;
+  /** Removes the channel only: its chunks stay until pruned, its incidents stay (history). */
   deleteChannel(channelId: string): void;
+  /** Ordered by id. */
   listChannels(): ChannelSpec[];
   /**
    * Writes many chunk rows in one transaction. Writing a row again (same channel, session, chunk index) is
-   * ignored, so a retried batch never duplicates.
+   * ignored (the first write wins), so a retried batch never duplicates. A failed call writes none of them.
    */
   writeChunks(records: readonly ChunkRecord[]): void;
+  /** Rows with fromMs <= startedAtMs < toMs, oldest first; `limit` keeps the oldest rows. */
   queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[];
   /** Inserts or replaces an incident by id. */
   saveIncident(incident: Incident): void;
   getIncident(id: string): Incident | null;
+  /** Newest `startedAtMs` first (ties: id descending); `limit` keeps the newest. */
   listIncidents(filter: IncidentFilter): Incident[];
   /** Deletes chunk rows older than `olderThanMs` (wall clock); incidents are kept. Returns rows deleted. */
   pruneChunks(olderThanMs: number): number;
+  /** Safe to call more than once. */
   close(): void;
 }

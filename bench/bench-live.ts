@@ -1,0 +1,198 @@
+/**
+ * `npm run bench:live`: how many live channels one machine keeps in real time.
+ *
+ * For 720p25 and 1080p30 H.264 sources (generated, 20 s, black from 10 s to 16 s, looped by UDP senders at
+ * real-time speed), runs the monitor with N channels for a fixed time, N = 1, 2, ..., and reports the most
+ * channels whose processing lag stayed under 2 s, CPU and RSS per channel (from the workers' heartbeats),
+ * and alert latency: fault onset to the webhook received by a local receiver. Decode-only capacity comes
+ * from the same machine in the same run (bench/run-one.ts decode), so the two can be compared.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { startService } from '../src/cli/run-command.js';
+import { parseServiceConfig } from '../src/config/service-config.js';
+import { writeClip } from '../src/synth/clip-writer.js';
+import { fixtureDirectory } from '../src/synth/fixtures.js';
+import { startLiveSender } from '../src/synth/live-sender.js';
+import { drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
+
+const runSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 40);
+const raiseAfterSeconds = 3;
+const loopSeconds = 20;
+const blackFrom = 10;
+const blackTo = 16;
+
+interface Format {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly bitRate: number;
+}
+
+const formats: readonly Format[] = [
+  { name: '720p25', width: 1280, height: 720, fps: 25, bitRate: 3_000_000 },
+  { name: '1080p30', width: 1920, height: 1080, fps: 30, bitRate: 5_000_000 },
+];
+
+async function source(format: Format): Promise<string> {
+  const path = join(fixtureDirectory, `bench-live-${format.name}.ts`);
+  if (existsSync(path)) return path;
+  mkdirSync(fixtureDirectory, { recursive: true });
+  process.stderr.write(`generating the ${format.name} source (once)...\n`);
+  await writeClip({
+    path,
+    container: 'mpegts',
+    durationSeconds: loopSeconds,
+    video: {
+      width: format.width,
+      height: format.height,
+      framesPerSecond: format.fps,
+      codec: 'libx264',
+      bitRate: format.bitRate,
+      options: { preset: 'veryfast' },
+      draw: (index, planes) => {
+        const t = index / format.fps;
+        if (t >= blackFrom && t < blackTo) drawFlat(planes, 16);
+        else drawMovingPattern(planes, index);
+      },
+    },
+    audio: {
+      sampleRate: 48_000,
+      channels: 2,
+      codec: 'aac',
+      fill: (start, out) =>
+        out.forEach((s, c) => s.forEach((_, i) => (s[i] = programmeSound(start + i, 48_000, c)))),
+    },
+  });
+  return path;
+}
+
+function decodeOnlyCpuPerMediaSecond(file: string): number {
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'run-one.ts'), 'decode', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const measured = JSON.parse(output.trim().split('\n').pop() ?? '{}') as {
+    cpuSeconds: number;
+    mediaSeconds: number;
+  };
+  return measured.cpuSeconds / measured.mediaSeconds;
+}
+
+interface Trial {
+  readonly channels: number;
+  readonly maxLagSeconds: number;
+  readonly cpuPercentPerChannel: number;
+  readonly rssMbPerChannel: number;
+  readonly alertLatenciesSeconds: number[];
+}
+
+async function trial(file: string, channelCount: number, basePort: number): Promise<Trial> {
+  const webhookTimes: { atMs: number; channelId: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const payload = JSON.parse(body) as { type: string; incident: { channelId: string; kind: string } };
+      if (payload.type === 'incident.raised' && payload.incident.kind === 'black') {
+        webhookTimes.push({ atMs: Date.now(), channelId: payload.incident.channelId });
+      }
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const address = receiver.address();
+  const receiverPort = typeof address === 'object' && address ? address.port : 0;
+  const ids = Array.from({ length: channelCount }, (_, i) => `ch${i}`);
+  const startedAtMs = Date.now();
+  const senders = ids.map((_, i) => startLiveSender(file, `udp://127.0.0.1:${basePort + i}?pkt_size=1316`));
+  const config = parseServiceConfig(
+    {
+      http: { port: 0 },
+      storage: { path: ':memory:', evidenceDirectory: mkdtempSync(join(tmpdir(), 'streamqc-bench-')) },
+      alerts: {
+        defaults: { raiseAfterSeconds, clearAfterSeconds: 2 },
+        rules: { loudness: { enabled: false } },
+      },
+      notifications: [
+        { id: 'bench', kind: 'webhook', url: `http://127.0.0.1:${receiverPort}/hook`, maxPerMinute: 1000 },
+      ],
+      channels: ids.map((id, i) => ({ id, url: `udp://127.0.0.1:${basePort + i}` })),
+    },
+    'bench',
+  );
+  const service = await startService(config, pino({ level: 'silent' }));
+  let maxLagSeconds = 0;
+  const cpu: number[] = [];
+  const rss: number[] = [];
+  const sampleUntil = Date.now() + runSeconds * 1000;
+  await sleep(8000); // start-up: probing and the first chunks are not steady state
+  while (Date.now() < sampleUntil) {
+    for (const status of service.monitor.listChannels()) {
+      maxLagSeconds = Math.max(maxLagSeconds, status.processingLagSeconds ?? 0);
+      if (status.cpuPercent !== null) cpu.push(status.cpuPercent);
+    }
+    await sleep(1000);
+  }
+  for (const channel of service.monitor.listChannels()) {
+    const latest = channel as unknown as { rssMb?: number };
+    if (latest.rssMb) rss.push(latest.rssMb);
+  }
+  await service.stop();
+  await Promise.all(senders.map((s) => s.close()));
+  receiver.close();
+  // Senders start together at `startedAtMs`: loop k's black starts at startedAtMs + k*loop + blackFrom.
+  const alertLatenciesSeconds = webhookTimes.map(({ atMs }) => {
+    const sinceStart = (atMs - startedAtMs) / 1000;
+    const loop = Math.floor((sinceStart - blackFrom) / loopSeconds);
+    return sinceStart - (loop * loopSeconds + blackFrom);
+  });
+  const mean = (values: number[]) =>
+    values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+  return {
+    channels: channelCount,
+    maxLagSeconds,
+    cpuPercentPerChannel: mean(cpu),
+    rssMbPerChannel: mean(rss),
+    alertLatenciesSeconds,
+  };
+}
+
+process.stdout.write(
+  `# streamqc bench:live: ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, ${runSeconds} s per trial\n\n`,
+);
+let basePort = 24_000;
+for (const format of formats) {
+  const file = await source(format);
+  const decodeCpu = decodeOnlyCpuPerMediaSecond(file);
+  const decodeCapacity = cpus().length / decodeCpu;
+  process.stdout.write(
+    `## ${format.name}: decode-only ${decodeCpu.toFixed(3)} CPU s per media s -> ${decodeCapacity.toFixed(1)} channels on ${cpus().length} cores\n`,
+  );
+  let best = 0;
+  for (let n = 1; n <= Math.max(1, Math.ceil(decodeCapacity) + 1); n++) {
+    const result = await trial(file, n, basePort);
+    basePort += n + 10;
+    const ok = result.maxLagSeconds < 2;
+    const latencies = result.alertLatenciesSeconds.map((s) => s.toFixed(1)).join(', ') || 'none received';
+    process.stdout.write(
+      `${n} channel(s): max lag ${result.maxLagSeconds.toFixed(2)} s ${ok ? 'real time' : 'BEHIND'}, ` +
+        `CPU ${result.cpuPercentPerChannel.toFixed(0)}% per channel, alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
+    );
+    if (!ok) break;
+    best = n;
+  }
+  process.stdout.write(
+    `most channels in real time: ${best} (${(best / cpus().length).toFixed(1)} per core), ` +
+      `${((best / decodeCapacity) * 100).toFixed(0)}% of decode-only capacity\n\n`,
+  );
+}

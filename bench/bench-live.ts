@@ -21,7 +21,7 @@ import { fixtureDirectory } from '../src/synth/fixtures.js';
 import { startLiveSender } from '../src/synth/live-sender.js';
 import { drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
 
-const runSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 40);
+const runSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const raiseAfterSeconds = 3;
 const loopSeconds = 20;
 const blackFrom = 10;
@@ -143,10 +143,8 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     }
     await sleep(1000);
   }
-  for (const channel of service.monitor.listChannels()) {
-    const latest = channel as unknown as { rssMb?: number };
-    if (latest.rssMb) rss.push(latest.rssMb);
-  }
+  for (const channel of service.monitor.listChannels())
+    if (channel.rssMb !== undefined) rss.push(channel.rssMb);
   await service.stop();
   await Promise.all(senders.map((s) => s.close()));
   receiver.close();
@@ -178,19 +176,29 @@ for (const format of formats) {
   process.stdout.write(
     `## ${format.name}: decode-only ${decodeCpu.toFixed(3)} CPU s per media s -> ${decodeCapacity.toFixed(1)} channels on ${cpus().length} cores\n`,
   );
-  let best = 0;
-  for (let n = 1; n <= Math.max(1, Math.ceil(decodeCapacity) + 1); n++) {
+  // Start near 70% of the decode-only capacity and walk up while real time holds, down while it does not.
+  const results = new Map<number, boolean>();
+  const runTrial = async (n: number): Promise<boolean> => {
     const result = await trial(file, n, basePort);
     basePort += n + 10;
     const ok = result.maxLagSeconds < 2;
     const latencies = result.alertLatenciesSeconds.map((s) => s.toFixed(1)).join(', ') || 'none received';
     process.stdout.write(
       `${n} channel(s): max lag ${result.maxLagSeconds.toFixed(2)} s ${ok ? 'real time' : 'BEHIND'}, ` +
-        `CPU ${result.cpuPercentPerChannel.toFixed(0)}% per channel, alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
+        `CPU ${result.cpuPercentPerChannel.toFixed(0)}% per channel, RSS ${result.rssMbPerChannel.toFixed(0)} MB per channel, ` +
+        `alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
     );
-    if (!ok) break;
-    best = n;
+    results.set(n, ok);
+    return ok;
+  };
+  let n = Math.max(1, Math.floor(decodeCapacity * 0.7));
+  if (await runTrial(n)) {
+    while (n < decodeCapacity * 1.5 && (await runTrial(n + 1))) n += 1;
+  } else {
+    while (n > 1 && !(await runTrial(n - 1))) n -= 1;
+    n -= 1;
   }
+  const best = Math.max(0, ...[...results].filter(([, ok]) => ok).map(([count]) => count));
   process.stdout.write(
     `most channels in real time: ${best} (${(best / cpus().length).toFixed(1)} per core), ` +
       `${((best / decodeCapacity) * 100).toFixed(0)}% of decode-only capacity\n\n`,

@@ -24,6 +24,7 @@ export class ChannelRuntime {
   processingLagSeconds: number | null = null;
   decodedFramesPerSecond: number | null = null;
   cpuPercent: number | null = null;
+  rssMb: number | null = null;
   chunks = 0;
   latest: Readonly<Record<string, unknown>> = {};
   readonly startedAtMs: number;
@@ -51,6 +52,7 @@ export class ChannelRuntime {
       processingLagSeconds: this.processingLagSeconds,
       decodedFramesPerSecond: this.decodedFramesPerSecond,
       cpuPercent: this.cpuPercent,
+      ...(this.rssMb === null ? {} : { rssMb: this.rssMb }),
       restarts: this.supervisor?.restarts ?? 0,
       openIncidents: this.incidents.openIncidents().length,
       latest: this.latest,
@@ -71,6 +73,7 @@ export class ChannelRuntime {
       case 'heartbeat':
         this.cpuPercent = message.cpuPercent;
         this.decodedFramesPerSecond = message.decodedFramesPerSecond;
+        this.rssMb = message.rssMb;
         return;
       case 'input-failed':
         if (this.state !== 'no-signal') this.state = 'degraded';

@@ -32,6 +32,8 @@ export interface ChannelStatus {
   readonly processingLagSeconds: number | null;
   readonly decodedFramesPerSecond: number | null;
   readonly cpuPercent: number | null;
+  /** Resident memory of the channel's worker process, from its last heartbeat. */
+  readonly rssMb?: number;
   readonly restarts: number;
   readonly openIncidents: number;
   /** Latest per-detector figures (from the last chunk). */

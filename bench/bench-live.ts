@@ -134,11 +134,17 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
   let maxLagSeconds = 0;
   const cpu: number[] = [];
   const rss: number[] = [];
+  // Start-up (process start, probing, first chunks) is not steady state: wait until every channel delivers.
+  const startDeadline = Date.now() + 60_000;
+  while (Date.now() < startDeadline && service.monitor.listChannels().some((c) => c.lastChunkAtMs === null)) await sleep(500);
+  await sleep(3000);
   const sampleUntil = Date.now() + runSeconds * 1000;
-  await sleep(8000); // start-up: probing and the first chunks are not steady state
   while (Date.now() < sampleUntil) {
+    const now = Date.now();
     for (const status of service.monitor.listChannels()) {
-      maxLagSeconds = Math.max(maxLagSeconds, status.processingLagSeconds ?? 0);
+      // A channel that has stopped delivering is as late as its silence is long.
+      const silentSeconds = status.lastChunkAtMs === null ? Infinity : (now - status.lastChunkAtMs) / 1000 - 1;
+      maxLagSeconds = Math.max(maxLagSeconds, status.processingLagSeconds ?? 0, silentSeconds);
       if (status.cpuPercent !== null) cpu.push(status.cpuPercent);
     }
     await sleep(1000);

@@ -4,18 +4,23 @@
  */
 import { isStreamqcError } from '../errors/streamqc-error.js';
 
-export type ApiErrorCode =
-  | 'BAD_REQUEST'
-  | 'BAD_CONFIG'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'NOT_READY'
-  | 'TOO_MANY_STREAMS'
-  | 'INTERNAL';
+export const apiErrorCodes = [
+  'BAD_REQUEST',
+  'BAD_CONFIG',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_READY',
+  'UNAVAILABLE',
+  'TOO_MANY_STREAMS',
+  'INTERNAL',
+] as const;
+
+export type ApiErrorCode = (typeof apiErrorCodes)[number];
 
 export interface ErrorBody {
   readonly error: { readonly code: ApiErrorCode; readonly message: string };
@@ -44,16 +49,24 @@ export function badRequest(message: string): ApiError {
 }
 
 /**
- * Maps anything a handler threw to an ApiError. `internal` is true for failures the client cannot fix: those
- * are logged with their stack and answered with a generic message, since the message may name internals.
+ * Maps anything a handler threw to an ApiError. `logLevel` says how the failure should be logged: 'error' for
+ * failures the client cannot fix (answered with a generic message, since the message may name internals such
+ * as file paths), 'warn' for a passing outage, null for the client's own mistakes.
  */
-export function toApiError(error: unknown): { apiError: ApiError; internal: boolean } {
-  if (error instanceof ApiError) return { apiError: error, internal: false };
+export function toApiError(error: unknown): { apiError: ApiError; logLevel: 'error' | 'warn' | null } {
+  if (error instanceof ApiError) return { apiError: error, logLevel: null };
   // The monitor rejects bad channel settings with BAD_CONFIG and a message naming each problem.
   if (isStreamqcError(error) && (error.code === 'BAD_CONFIG' || error.code === 'BAD_USAGE')) {
-    return { apiError: new ApiError(400, 'BAD_CONFIG', error.message), internal: false };
+    return { apiError: new ApiError(400, 'BAD_CONFIG', error.message), logLevel: null };
   }
-  return { apiError: new ApiError(500, 'INTERNAL', 'internal error'), internal: true };
+  // A store that is locked or full for a moment: the client may try again shortly.
+  if (isStreamqcError(error) && error.retryable) {
+    const apiError = new ApiError(503, 'UNAVAILABLE', 'temporarily unavailable, try again shortly', {
+      'retry-after': '5',
+    });
+    return { apiError, logLevel: 'warn' };
+  }
+  return { apiError: new ApiError(500, 'INTERNAL', 'internal error'), logLevel: 'error' };
 }
 
 export function errorBody(error: ApiError): ErrorBody {

@@ -1,6 +1,6 @@
 /** Writing answers and reading request bodies, with the limits every request shares. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, errorBody } from './api-error.js';
+import { ApiError, badRequest, errorBody } from './api-error.js';
 
 /** A channel definition is a few hundred bytes; anything near this limit is a mistake or an attack. */
 export const maxBodyBytes = 64 * 1024;
@@ -52,31 +52,67 @@ function tooLarge(): ApiError {
   });
 }
 
+function readBodyBytes(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let receivedBytes = 0;
+    const cleanup = (): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      receivedBytes += chunk.length;
+      if (receivedBytes <= maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // Not destroying the request: the socket must stay open long enough to carry the 413.
+      cleanup();
+      reject(tooLarge());
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(badRequest('request body ended early'));
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('close', onClose);
+  });
+}
+
 /**
  * Reads the body as JSON. An empty body gives `undefined` (the handler decides whether that is allowed).
- * Fails with 415 for another content type, 413 past `maxBodyBytes`, 400 for malformed JSON.
+ * Fails with 413 past `maxBodyBytes`, 415 for another content type, 400 for malformed JSON.
  */
 export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   const declaredBytes = Number(request.headers['content-length'] ?? '0');
   if (declaredBytes > maxBodyBytes) throw tooLarge();
+  const body = await readBodyBytes(request);
+  if (body.length === 0) return undefined;
   const contentType = request.headers['content-type'];
-  const chunks: Buffer[] = [];
-  let receivedBytes = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    receivedBytes += chunk.length;
-    if (receivedBytes > maxBodyBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  if (receivedBytes === 0) return undefined;
   if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got ${contentType}`);
+    throw new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `expected content-type application/json, got ${contentType}`,
+    );
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
     // JSON.parse's message names the position, which helps the sender; it holds nothing internal.
     const detail = error instanceof Error ? error.message : String(error);
-    throw new ApiError(400, 'BAD_REQUEST', `request body is not valid JSON: ${detail}`);
+    throw badRequest(`request body is not valid JSON: ${detail}`);
   }
 }

@@ -4,6 +4,7 @@
 import { audioDropoutDetector } from './audio-dropout/audio-dropout.js';
 import { avSyncDetector } from './av-sync/av-sync.js';
 import { blackDetector } from './black/black.js';
+import { blockinessDetector } from './blockiness/blockiness.js';
 import { clippingDetector } from './clipping/clipping.js';
 import type { Detector } from './contract.js';
 import { decodeErrorDetector } from './decode-error/decode-error.js';
@@ -24,6 +25,7 @@ export const detectors: readonly Detector[] = [
   videoStallDetector,
   audioDropoutDetector,
   avSyncDetector,
+  blockinessDetector,
 ];
 
 export function findDetector(id: string): Detector | undefined {

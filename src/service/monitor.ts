@@ -130,11 +130,22 @@ export class Monitor implements MonitorApi {
     return runtime.status();
   }
 
+  /** Validates the changed channel before touching the running one, so a bad patch changes nothing. */
   async updateChannel(id: string, patch: Partial<Omit<ChannelSpec, 'id'>>): Promise<ChannelStatus | null> {
     const existing = this.channels.get(id);
     if (!existing) return null;
+    const merged = { ...existing.spec, ...patch, id };
+    const parsed = channelSchema.safeParse(merged);
+    if (!parsed.success) {
+      throw new StreamqcError(
+        'BAD_CONFIG',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    }
+    const problems = crossCheck({ ...this.config, channels: [parsed.data], maintenance: [] });
+    if (problems.length > 0) throw new StreamqcError('BAD_CONFIG', problems.join('; '));
     await this.removeChannel(id);
-    return this.addChannel({ ...existing.spec, ...patch, id });
+    return this.addChannel(merged);
   }
 
   async removeChannel(id: string): Promise<boolean> {

@@ -1,0 +1,287 @@
+/**
+ * The OpenAPI 3.1 document, served at GET /api/openapi.json. Each route carries its own operation (see the
+ * route files); this file holds the types, the shared schemas and the builder that walks the route table, so
+ * the document lists exactly the routes the router serves.
+ */
+import { z } from 'zod';
+import { apiErrorCodes } from './api-error.js';
+import { maxBodyBytes } from './http-io.js';
+import { acknowledgeSchema, channelInputSchema, channelPatchSchema } from './request-schemas.js';
+import { openApiPath, pathParamNames, type Route } from './router.js';
+import { channelStates, severities } from './views.js';
+
+type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';
+
+export interface JsonSchema {
+  readonly $ref?: string;
+  readonly type?: JsonType | readonly JsonType[];
+  readonly description?: string;
+  readonly format?: string;
+  readonly enum?: readonly (string | number | null)[];
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly required?: readonly string[];
+  readonly items?: JsonSchema;
+  readonly additionalProperties?: boolean | JsonSchema;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly oneOf?: readonly JsonSchema[];
+}
+
+export interface OpenApiParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header';
+  readonly required?: boolean;
+  readonly description?: string;
+  readonly schema: JsonSchema;
+}
+
+export interface OpenApiMediaType {
+  readonly schema: JsonSchema;
+}
+
+export interface OpenApiResponse {
+  readonly description: string;
+  readonly content?: Readonly<Record<string, OpenApiMediaType>>;
+}
+
+/** What a route says about itself; the builder adds path parameters, security and error answers. */
+export interface OperationDoc {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly parameters?: readonly OpenApiParameter[];
+  readonly requestBody?: {
+    readonly required: boolean;
+    readonly content: Readonly<Record<string, OpenApiMediaType>>;
+  };
+  readonly responses: Readonly<Record<string, OpenApiResponse>>;
+}
+
+export type OpenApiOperation = OperationDoc & {
+  readonly security?: readonly Record<string, readonly string[]>[];
+};
+
+type LowerMethod = 'get' | 'post' | 'patch' | 'delete';
+
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0';
+  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  readonly paths: Readonly<Record<string, Partial<Record<LowerMethod, OpenApiOperation>>>>;
+  readonly components: {
+    readonly schemas: Readonly<Record<string, JsonSchema>>;
+    readonly securitySchemes: Readonly<
+      Record<string, { type: 'http'; scheme: 'bearer'; description: string }>
+    >;
+  };
+}
+
+export function ref(schemaName: string): JsonSchema {
+  return { $ref: `#/components/schemas/${schemaName}` };
+}
+
+export function jsonContent(schema: JsonSchema): Readonly<Record<string, OpenApiMediaType>> {
+  return { 'application/json': { schema } };
+}
+
+export function jsonResponse(description: string, schemaName: string): OpenApiResponse {
+  return { description, content: jsonContent(ref(schemaName)) };
+}
+
+export function queryParam(name: string, description: string, schema: JsonSchema): OpenApiParameter {
+  return { name, in: 'query', required: false, description, schema };
+}
+
+const nullableNumber: JsonSchema = { type: ['number', 'null'] };
+const timeParamSchema: JsonSchema = {
+  type: 'string',
+  description: 'Epoch milliseconds (digits only) or an ISO 8601 date.',
+};
+export const timeParam = (name: string, description: string): OpenApiParameter =>
+  queryParam(name, description, timeParamSchema);
+
+function fromZod(schema: z.ZodType): JsonSchema {
+  const jsonSchema: Record<string, unknown> = { ...z.toJSONSchema(schema, { io: 'input' }) };
+  // zod writes JSON Schema 2020-12, the dialect OpenAPI 3.1 uses; the per-schema $schema key is redundant.
+  delete jsonSchema['$schema'];
+  return jsonSchema as JsonSchema;
+}
+
+const channelStatusSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'name', 'url', 'state', 'restarts', 'openIncidents', 'latest'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    url: { type: 'string', description: 'Input URL with credentials and token-like query values redacted.' },
+    state: { type: 'string', enum: channelStates },
+    lastChunkAtMs: { ...nullableNumber, description: 'Wall-clock ms of the last chunk analysed.' },
+    processingLagSeconds: { ...nullableNumber, description: 'How far analysis runs behind the live edge.' },
+    decodedFramesPerSecond: nullableNumber,
+    cpuPercent: { ...nullableNumber, description: 'Percent of one core.' },
+    restarts: { type: 'integer' },
+    openIncidents: { type: 'integer' },
+    latest: {
+      type: 'object',
+      description: "The last chunk's measurements, keyed by detector id.",
+      additionalProperties: { type: 'object' },
+    },
+  },
+};
+
+const incidentSchema: JsonSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'channelId',
+    'kind',
+    'severity',
+    'state',
+    'startedAtMs',
+    'raisedAtMs',
+    'details',
+    'evidence',
+  ],
+  properties: {
+    id: { type: 'string' },
+    channelId: { type: 'string' },
+    kind: { type: 'string', description: "A detector id, or 'dead-channel', 'no-signal', 'decoder-crash'." },
+    severity: { type: 'string', enum: severities },
+    state: { type: 'string', enum: ['open', 'closed'] },
+    startedAtMs: { type: 'number', description: 'Wall-clock ms when the condition began.' },
+    raisedAtMs: { type: 'number' },
+    closedAtMs: nullableNumber,
+    acknowledgedAtMs: nullableNumber,
+    acknowledgedBy: { type: ['string', 'null'] },
+    channel: { type: 'integer', description: '0-based audio channel, for per-channel audio findings.' },
+    details: { type: 'object' },
+    evidence: {
+      type: 'object',
+      properties: {
+        thumbnailUrl: { type: ['string', 'null'] },
+        clipUrl: { type: ['string', 'null'] },
+      },
+    },
+  },
+};
+
+const schemas: Readonly<Record<string, JsonSchema>> = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string', enum: apiErrorCodes }, message: { type: 'string' } },
+      },
+    },
+  },
+  Health: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+  ChannelStatus: channelStatusSchema,
+  ChannelList: {
+    type: 'object',
+    required: ['channels'],
+    properties: { channels: { type: 'array', items: ref('ChannelStatus') } },
+  },
+  ChannelInput: fromZod(channelInputSchema),
+  ChannelPatch: fromZod(channelPatchSchema),
+  Acknowledge: fromZod(acknowledgeSchema),
+  Incident: incidentSchema,
+  IncidentList: {
+    type: 'object',
+    required: ['incidents'],
+    properties: { incidents: { type: 'array', items: ref('Incident') } },
+  },
+  IncidentTransition: {
+    type: 'object',
+    required: ['kind', 'atMs', 'key', 'incident'],
+    properties: {
+      kind: { type: 'string', enum: ['raised', 'cleared', 'acknowledged'] },
+      atMs: { type: 'number' },
+      key: { type: 'string', description: 'Unique per incident and transition.' },
+      incident: ref('Incident'),
+    },
+  },
+  ChunkRecord: {
+    type: 'object',
+    required: ['channelId', 'chunkIndex', 'sessionId', 'startedAtMs', 'durationSeconds', 'measurements'],
+    properties: {
+      channelId: { type: 'string' },
+      chunkIndex: {
+        type: 'integer',
+        description: "Index within the channel's session (restarts begin a new one).",
+      },
+      sessionId: { type: 'string' },
+      startedAtMs: { type: 'number', description: "Wall-clock ms when the chunk's media started." },
+      durationSeconds: { type: 'number' },
+      measurements: { type: 'object', description: "Every detector's figures, keyed by detector id." },
+    },
+  },
+  ChunkList: {
+    type: 'object',
+    required: ['channelId', 'fromMs', 'toMs', 'chunks'],
+    properties: {
+      channelId: { type: 'string' },
+      fromMs: { type: 'number' },
+      toMs: { type: 'number' },
+      chunks: { type: 'array', items: ref('ChunkRecord') },
+    },
+  },
+};
+
+const errorResponse = (description: string): OpenApiResponse => jsonResponse(description, 'Error');
+
+function operationFor(route: Route): OpenApiOperation {
+  const documented = new Set((route.doc.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
+  const pathParameters: OpenApiParameter[] = pathParamNames(route)
+    .filter((name) => !documented.has(name))
+    .map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+  const responses: Record<string, OpenApiResponse> = { ...route.doc.responses };
+  if (route.doc.requestBody) {
+    responses['400'] ??= errorResponse('The body is not valid JSON or breaks the schema.');
+    responses['413'] = errorResponse(`The body is larger than ${maxBodyBytes} bytes.`);
+    responses['415'] = errorResponse('The body is not application/json.');
+  }
+  if (route.mutation) {
+    responses['401'] = errorResponse('No bearer token, or a wrong one.');
+    responses['403'] = errorResponse('Changes are disabled: the server has no token configured.');
+  }
+  responses['default'] = errorResponse('Any other failure.');
+  return {
+    ...route.doc,
+    parameters: [...pathParameters, ...(route.doc.parameters ?? [])],
+    responses,
+    ...(route.mutation ? { security: [{ bearerAuth: [] }] } : {}),
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly Route[]): OpenApiDocument {
+  const paths: Record<string, Partial<Record<LowerMethod, OpenApiOperation>>> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const method = route.method.toLowerCase() as LowerMethod;
+    paths[path] = { ...paths[path], [method]: operationFor(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'streamqc',
+      version: '1.0.0',
+      description:
+        'Live stream quality monitor: channels, status, per-second timelines, incidents and evidence. ' +
+        'Reads are open; every change needs `Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message" } }`.',
+    },
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The token from the config or the environment.',
+        },
+      },
+    },
+  };
+}

@@ -68,7 +68,7 @@ describe('live UDP inputs', () => {
     const spray = setInterval(() => garbage.send(randomBytes(1316), garbagePort, '127.0.0.1'), 5);
     await monitor.start();
     try {
-      await waitFor(() => monitor.getChannel('good')?.state === 'ok', 20_000, 'the good channel to decode');
+      await waitFor(() => monitor.getChannel('good')?.state === 'ok', 40_000, 'the good channel to decode');
       const markAt = transitions.length;
       const noSignalRaised = () =>
         transitions
@@ -83,7 +83,7 @@ describe('live UDP inputs', () => {
       );
 
       await sender.close();
-      await waitFor(noSignalRaised, 10_000, 'no-signal on the good channel');
+      await waitFor(noSignalRaised, 20_000, 'no-signal on the good channel');
       sender = startLiveSender(source, `udp://127.0.0.1:${goodPort}?pkt_size=1316`);
       await waitFor(
         () =>
@@ -93,7 +93,7 @@ describe('live UDP inputs', () => {
               (t) =>
                 t.kind === 'cleared' && t.incident.kind === 'no-signal' && t.incident.channelId === 'good',
             ),
-        20_000,
+        40_000,
         'no-signal to clear',
       );
       assert.equal(monitor.getChannel('good')?.restarts, 0, 'the good worker never crashed');

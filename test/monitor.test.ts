@@ -63,16 +63,16 @@ describe('monitor', () => {
     try {
       await waitFor(
         () => transitions.some((t) => t.kind === 'raised' && t.incident.kind === 'black'),
-        15_000,
+        30_000,
       );
       const raised = transitions.find((t) => t.kind === 'raised');
       assert.equal(raised?.incident.channelId, 'black-channel');
       await waitFor(
         () => transitions.some((t) => t.kind === 'cleared' && t.incident.kind === 'black'),
-        10_000,
+        20_000,
       );
       const incidentId = raised?.incident.id ?? '';
-      await waitFor(() => store.getIncident(incidentId)?.evidence.clipPath != null, 15_000);
+      await waitFor(() => store.getIncident(incidentId)?.evidence.clipPath != null, 30_000);
       const evidence = store.getIncident(incidentId)?.evidence;
       assert.equal(readFileSync(evidence?.clipPath ?? '')[0], 0x47, 'the clip is MPEG-TS');
       assert.deepEqual(
@@ -88,7 +88,7 @@ describe('monitor', () => {
         () => (monitor.getChannel('clean-channel')?.lastChunkAtMs ?? 0) > cleanChunksBefore,
         5000,
       );
-      await waitFor(() => monitor.getChannel('black-channel')?.state === 'ok', 15_000);
+      await waitFor(() => monitor.getChannel('black-channel')?.state === 'ok', 30_000);
       assert.deepEqual(
         transitions.filter((t) => t.incident.channelId === 'clean-channel').map((t) => t.incident.kind),
         [],

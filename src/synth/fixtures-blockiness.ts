@@ -93,8 +93,9 @@ export const blockinessFixtures: readonly Fixture[] = [
   {
     name: 'blockiness-q51.mp4',
     description: 'H.264 frames 100-199 (4-8 s) at the coarsest quantiser (x264 zones q=51, no deblocking)',
-    // x264 applies the zone from the first P-frame after the key frame at 4.00 s: the picture turns blocky
-    // over 4.04-4.3 s (score 5 at 4.20 s, 11 at 4.36 s) and is clean again at the key frame at 8.04 s.
+    // Decoded, the coarse frames are 4.04-8.00 s (x264 places the zone one frame later: the key frame at
+    // 4.00 s is fine, the one at 8.00 s coarse). The first coarse P-frames still copy the fine picture:
+    // score 0-4 up to 4.16 s, 12.7 at 4.20 s, 22-28 at 4.4 s, 35-59 from 5 s; 1.4 at 8.04 s.
     expected: [{ detector: 'blockiness', startSeconds: 4, endSeconds: 8 }],
     build: (path) =>
       writeClip({
@@ -120,6 +121,9 @@ export const blockinessFixtures: readonly Fixture[] = [
     name: 'blockiness-packet-loss-mpeg2.ts',
     description:
       'MPEG-2 MPEG-TS (2 Mbit/s), 40% of video packets dropped 4-5 s: grey and misplaced blocks 4-6 s',
+    // The MPEG-2 decoder patches lost slices with grey or misplaced macroblocks as soon as the loss starts
+    // (score 4-17 over 4.1-5 s, frames flagged) and the damage stays, unflagged, until the key frame at 6 s
+    // (score 4-10).
     expected: [
       { detector: 'blockiness', startSeconds: 4, endSeconds: 6 },
       { detector: 'decode-error', startSeconds: 4, endSeconds: 5 },

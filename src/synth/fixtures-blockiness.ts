@@ -110,7 +110,7 @@ export const blockinessFixtures: readonly Fixture[] = [
     description: 'H.264 MPEG-TS, 40% of video packets dropped 4-5 s: misplaced macroblocks 5-6 s',
     // During the loss the decoder conceals (and flags) the frames it can decode by repeating the last good
     // picture; when packets flow again at 5 s the panning picture is rebuilt on damaged references, with
-    // macroblock-shaped errors until the key frame at 6 s. Nothing flags those frames.
+    // macroblock-shaped errors until the key frame at 6 s (score 3.6-8.9). Nothing flags those frames.
     expected: [
       { detector: 'blockiness', startSeconds: 5, endSeconds: 6 },
       { detector: 'decode-error', startSeconds: 4, endSeconds: 5 },
@@ -123,7 +123,7 @@ export const blockinessFixtures: readonly Fixture[] = [
       'MPEG-2 MPEG-TS (2 Mbit/s), 40% of video packets dropped 4-5 s: grey and misplaced blocks 4-6 s',
     // The MPEG-2 decoder patches lost slices with grey or misplaced macroblocks as soon as the loss starts
     // (score 4-17 over 4.1-5 s, frames flagged) and the damage stays, unflagged, until the key frame at 6 s
-    // (score 4-10).
+    // (score 3.5-10).
     expected: [
       { detector: 'blockiness', startSeconds: 4, endSeconds: 6 },
       { detector: 'decode-error', startSeconds: 4, endSeconds: 5 },

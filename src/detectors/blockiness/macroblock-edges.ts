@@ -3,12 +3,13 @@
  * its 8x8 transform grid explain.
  *
  * The luma plane is cut by lines every 8 pixels, from the top-left corner (where the decoder's block grid
- * starts), into segments 16 pixels long. A segment is a *visible edge* when the mean absolute luma step across
- * it is at least `minStepLevels` code values and at least `edgeContrast` times the step across the parallel
- * lines 8 pixels to either side (+1 level, so flat surroundings need a real step). Lines at multiples of 16
- * are macroblock edges; lines at 8, 24, 40, ... are the 8x8 transform edges inside macroblocks and serve as
- * the control. The score is the share of macroblock-edge segments that are visible minus the share of control
- * segments that are, in percent (0-100, never negative).
+ * starts), into segments 16 pixels long (every other pixel of a segment is read). A segment is a *visible
+ * edge* when the mean absolute luma step across it is at least `minStepLevels` code values and at least
+ * `edgeContrast` times the step across the parallel lines 8 pixels to either side (+1 level, so flat
+ * surroundings need a real step). Lines at multiples of 16 are macroblock edges; lines at 8, 24, 40, ...
+ * are the 8x8 transform edges inside macroblocks and serve as the control. The score is the share of
+ * macroblock-edge segments that are visible minus the share of control segments that are, in percent
+ * (0-100, never negative).
  *
  * Why this shape: heavy quantisation in H.264/MPEG-2 and decoder error concealment both work per 16x16
  * macroblock, so their edges stand out on the 16 grid; natural edges fall on either set of lines alike and

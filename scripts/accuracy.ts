@@ -12,7 +12,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { analyzeFile, realMediaDirectory } from '../src/test-support/analyze.js';
 import { detectors } from '../src/detectors/registry.js';
-import { fixturePath, fixtures, type ExpectedEvent } from '../src/synth/fixtures.js';
+import { fixturePath, fixtures as corpusFixtures, type ExpectedEvent } from '../src/synth/fixtures.js';
+import { variantFixtures } from '../src/synth/fixtures-variants.js';
+
+const fixtures = [...corpusFixtures, ...variantFixtures];
 import type { ReportEvent } from '../src/pipeline/event-collector.js';
 
 const toleranceSeconds = 0.5;
@@ -191,7 +194,9 @@ const markdown = `# Accuracy
 
 Written by \`npm run accuracy\` (${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'}). Do not edit by hand.
 
-Fault corpus: ${fixtures.length} generated clips with injected faults and known truth (src/synth/fixtures*.ts).
+Fault corpus: ${fixtures.length} generated clips with injected faults and known truth: the ${corpusFixtures.length} hand-made ones that
+\`npm test\` also runs, and ${variantFixtures.length} seeded random variants (src/synth/fixtures-variants.ts: position, length, picture size,
+container, level and frequency vary).
 An expected event is found when the same detector (and channel) reports it within ${toleranceSeconds} s of its
 true start and end. Side effects are detections a fixture allows but does not label (e.g. true peak over a
 clipped tone): counted neither way. Real content: ${(realSeconds / 60).toFixed(1)} minutes of clips from

@@ -25,6 +25,7 @@ export class ChannelRuntime {
   decodedFramesPerSecond: number | null = null;
   cpuPercent: number | null = null;
   rssMb: number | null = null;
+  pssMb: number | null = null;
   chunks = 0;
   latest: Readonly<Record<string, unknown>> = {};
   readonly startedAtMs: number;
@@ -53,6 +54,7 @@ export class ChannelRuntime {
       decodedFramesPerSecond: this.decodedFramesPerSecond,
       cpuPercent: this.cpuPercent,
       ...(this.rssMb === null ? {} : { rssMb: this.rssMb }),
+      ...(this.pssMb === null ? {} : { pssMb: this.pssMb }),
       restarts: this.supervisor?.restarts ?? 0,
       openIncidents: this.incidents.openIncidents().length,
       latest: this.latest,
@@ -74,6 +76,7 @@ export class ChannelRuntime {
         this.cpuPercent = message.cpuPercent;
         this.decodedFramesPerSecond = message.decodedFramesPerSecond;
         this.rssMb = message.rssMb;
+        this.pssMb = message.pssMb ?? null;
         return;
       case 'input-failed':
         if (this.state !== 'no-signal') this.state = 'degraded';

@@ -16,6 +16,7 @@ import { PacketRing } from '../evidence/packet-ring.js';
 import { writeClip, writeThumbnail } from '../evidence/write-evidence.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
@@ -51,8 +52,15 @@ async function runSession(
     decoderThreads: 1,
   });
   const sessionId = randomUUID();
-  const mediaZeroAtMs = Date.now();
-  send({ type: 'session-started', sessionId, mediaZeroAtMs });
+  // A looped file is paced from now. A live input's media time 0 is placed when its first chunk is
+  // complete (its end has just been received), which leaves out the time spent connecting and probing.
+  let mediaZeroAtMs = Date.now();
+  let announced = false;
+  const announce = (firstChunkEndSeconds: number) => {
+    if (!channel.loop) mediaZeroAtMs = Date.now() - firstChunkEndSeconds * 1000;
+    send({ type: 'session-started', sessionId, mediaZeroAtMs });
+    announced = true;
+  };
   const pipeline = new DetectorPipeline(configured, {
     onTransition: (detector, transition) => send({ type: 'transition', sessionId, detector, transition }),
   });
@@ -67,6 +75,7 @@ async function runSession(
         const dueInMs = mediaZeroAtMs + chunk.endSeconds * 1000 - Date.now();
         if (dueInMs > 0) await sleep(dueInMs, undefined, { signal }).catch(() => undefined);
       }
+      if (!announced) announce(chunk.endSeconds);
       try {
         const measured = pipeline.analyze(chunk);
         frames.count += chunk.video.length;
@@ -126,6 +135,19 @@ async function runChannel(
   }
 }
 
+/**
+ * Memory this process really costs on Linux: PSS shares the FFmpeg library's pages (about 100 MB of RSS,
+ * file-backed and the same in every worker) among the processes that map them. Null elsewhere.
+ */
+function proportionalMemoryMb(): { pssMb?: number } {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return match?.[1] ? { pssMb: Math.round(Number(match[1]) / 1024) } : {};
+  } catch {
+    return {};
+  }
+}
+
 function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.Timeout {
   let lastCpu = process.cpuUsage();
   let lastAt = performance.now();
@@ -140,6 +162,7 @@ function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.T
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
       decodedFramesPerSecond: Math.round(((frames.count - lastFrames) / elapsedMs) * 10_000) / 10,
       rssMb: Math.round(process.memoryUsage.rss() / 1e6),
+      ...proportionalMemoryMb(),
     });
     lastCpu = process.cpuUsage();
     lastAt = now;

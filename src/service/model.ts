@@ -34,6 +34,8 @@ export interface ChannelStatus {
   readonly cpuPercent: number | null;
   /** Resident memory of the channel's worker process, from its last heartbeat. */
   readonly rssMb?: number;
+  /** Proportional set size (Linux): shared library pages divided among the processes that map them. */
+  readonly pssMb?: number;
   readonly restarts: number;
   readonly openIncidents: number;
   /** Latest per-detector figures (from the last chunk). */

@@ -48,6 +48,7 @@ export type FromWorker =
       readonly cpuPercent: number;
       readonly decodedFramesPerSecond: number;
       readonly rssMb: number;
+      readonly pssMb?: number;
     }
   | {
       readonly type: 'input-failed';

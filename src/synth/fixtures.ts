@@ -316,7 +316,8 @@ export const fixtureDirectory = join(
 
 /** Path of a fixture, built first if it is not there yet. */
 export async function fixturePath(name: string): Promise<string> {
-  const fixture = fixtures.find((candidate) => candidate.name === name);
+  const { variantFixtures } = await import('./fixtures-variants.js');
+  const fixture = [...fixtures, ...variantFixtures].find((candidate) => candidate.name === name);
   if (!fixture) throw new Error(`unknown fixture ${name}`);
   const path = join(fixtureDirectory, name);
   try {
@@ -324,7 +325,7 @@ export async function fixturePath(name: string): Promise<string> {
   } catch {
     // not built yet
   }
-  await mkdir(fixtureDirectory, { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.partial`;
   await fixture.build(partial);
   await rename(partial, path);

@@ -91,4 +91,22 @@ describe('Chunker', () => {
     assert.equal(chunker.openChunkCount, 0);
     for (const r of ready) r.release();
   });
+
+  it('puts a frame a float rounding error below a whole second into its chunk, not the late bin', () => {
+    // 90 kHz timestamps starting at 1920: frame 200 is 721920/90000 - 1920/90000 = 7.999999999999999 s.
+    const released: number[] = [];
+    const chunker = new Chunker({ ...options, expectAudio: false });
+    const ready = [];
+    for (let i = 0; i < 250; i++) {
+      chunker.pushVideo(frameAt((1920 + 3600 * i) / 90_000, released));
+      ready.push(...chunker.takeReady());
+    }
+    ready.push(...chunker.flush());
+    assert.equal(chunker.lateDropCount, 0);
+    assert.equal(
+      ready.reduce((sum, r) => sum + r.chunk.video.length, 0),
+      250,
+    );
+    for (const r of ready) r.release();
+  });
 });

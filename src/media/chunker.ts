@@ -6,6 +6,8 @@
 import type { AudioBlock, MediaChunk, TimeSpan, VideoFrame } from './chunk.js';
 import type { HeldVideoFrame } from './video-frames.js';
 
+const timestampEpsilonSeconds = 1e-6;
+
 export interface ChunkerOptions {
   readonly expectVideo: boolean;
   readonly expectAudio: boolean;
@@ -185,7 +187,9 @@ export class Chunker {
   private placeVideo(held: HeldVideoFrame): void {
     const origin = this.originSeconds ?? 0;
     const relativeSeconds = held.frame.timeSeconds - origin;
-    const index = Math.floor(relativeSeconds);
+    // Timestamps converted from another time base land a hair below a whole second (8.0213 - 0.0213 is
+    // 7.999999999999999): such a frame belongs to the next chunk, not to one already handed out.
+    const index = Math.floor(relativeSeconds + timestampEpsilonSeconds);
     if (relativeSeconds < 0 || index < this.nextIndex) {
       this.lateDrops += 1;
       held.release();

@@ -26,19 +26,23 @@ const configSchema = z.object({
   noiseDb: z.number().max(0).default(-60),
   maxBlockChangeLevels: z.number().positive().default(3),
   keyFrameRefreshDb: z.number().max(0).default(-45),
+  /** Changes this small right before a still run are the encoder settling: the run starts before them. */
+  settleDb: z.number().max(0).default(-40),
+  maxSettleSeconds: z.number().min(0).default(1),
   /** Frames the black rule calls black (10% above black level on 98% of pixels) never count as frozen. */
   ignoreBlackFrames: z.boolean().default(true),
 });
 
 export const freezeDetector = defineDetector({
   id: 'freeze',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Frozen picture for longer than the minimum duration',
   needs: { video: true, audio: false },
   configSchema,
   create(config) {
     const maxDifference = dbfsToAmplitude(config.noiseDb);
     const maxRefreshDifference = dbfsToAmplitude(config.keyFrameRefreshDb);
+    const maxSettleDifference = dbfsToAmplitude(config.settleDb);
     let reference: LumaSample | null = null;
     let referenceStartSeconds = 0;
     let largestDifferenceInRun = 0;
@@ -75,8 +79,13 @@ export const freezeDetector = defineDetector({
           compared += 1;
           const localStill = comparison.maxBlockDifference <= config.maxBlockChangeLevels;
           const still = localStill && comparison.meanDifference < maxDifference;
+          // A key frame re-codes the whole picture: its requantisation noise can move a detailed block by a
+          // few code values more than P-frames do.
           const refresh =
-            !still && localStill && frame.keyFrame && comparison.meanDifference < maxRefreshDifference;
+            !still &&
+            frame.keyFrame &&
+            comparison.maxBlockDifference <= 4 * config.maxBlockChangeLevels &&
+            comparison.meanDifference < maxRefreshDifference;
           if (still || refresh) {
             stillFrames += 1;
             if (!span.active) largestDifferenceInRun = 0;
@@ -85,8 +94,14 @@ export const freezeDetector = defineDetector({
             if (refresh) reference = sample;
           } else {
             span.observe(frame.timeSeconds, endSeconds, false, transitions);
+            // The first frames after a picture freezes still change a little while the encoder refines
+            // them: such small changes keep the run's start (up to `maxSettleSeconds` back).
+            const settling =
+              comparison.meanDifference < maxSettleDifference &&
+              comparison.maxBlockDifference <= 4 * config.maxBlockChangeLevels &&
+              frame.timeSeconds - referenceStartSeconds <= config.maxSettleSeconds;
             reference = sample;
-            referenceStartSeconds = frame.timeSeconds;
+            if (!settling) referenceStartSeconds = frame.timeSeconds;
           }
         }
         return {

@@ -42,7 +42,7 @@ function median3(a: number, b: number, c: number): number {
 
 export const blockinessDetector = defineDetector({
   id: 'blockiness',
-  version: '1.0.0',
+  version: '1.0.1',
   description: 'Visible edges on the macroblock grid (heavy quantisation, error concealment)',
   needs: { video: true, audio: false },
   configSchema,
@@ -68,6 +68,9 @@ export const blockinessDetector = defineDetector({
 
     /** The time the blocky run including this sample starts at, or null if this sample is not blocky. */
     function blockyRunStart(timeSeconds: number, scorePercent: number): number | null {
+      // After a gap in the pictures (a stall, a cut), older samples say nothing about the picture now.
+      const last = recent[recent.length - 1];
+      if (last && timeSeconds - last.timeSeconds > 3 * sampleIntervalSeconds) recent.length = 0;
       recent.push({ timeSeconds, scorePercent });
       if (recent.length > 3) recent.shift();
       const [a, b, c] = recent;

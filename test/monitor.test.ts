@@ -81,6 +81,11 @@ describe('monitor', () => {
         'the thumbnail is a JPEG',
       );
 
+      await waitFor(() => monitor.liveThumbnail('clean-channel') !== null, 10_000);
+      assert.deepEqual(
+        [...(monitor.liveThumbnail('clean-channel')?.jpeg.subarray(0, 2) ?? [])],
+        [0xff, 0xd8],
+      );
       const cleanChunksBefore = monitor.getChannel('clean-channel')?.lastChunkAtMs ?? 0;
       monitor.killWorker('black-channel');
       await waitFor(() => (monitor.getChannel('black-channel')?.restarts ?? 0) >= 1, 5000);

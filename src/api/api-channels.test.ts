@@ -31,6 +31,19 @@ describe('API channels', () => {
     assert.doesNotMatch(status.url, /hunter2|abc123/);
   });
 
+  it("serves a channel's live thumbnail as a JPEG, and 404 before the first picture", async () => {
+    t.api.channels.set('pic', fakeChannelStatus('pic'));
+    const none = await t.request('/api/channels/pic/thumbnail');
+    assert.equal(none.status, 404);
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    t.api.thumbnails.set('pic', { jpeg, atMs: Date.UTC(2026, 10, 26, 12) });
+    const picture = await t.request('/api/channels/pic/thumbnail');
+    assert.equal(picture.status, 200);
+    assert.equal(picture.headers.get('content-type'), 'image/jpeg');
+    assert.equal(picture.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(Buffer.from(await picture.arrayBuffer()), jpeg);
+  });
+
   it('answers 404 with an error body for an unknown channel', async () => {
     const response = await t.request('/api/channels/nope');
     assert.equal(response.status, 404);

@@ -140,5 +140,35 @@ export function channelRoutes({ api, logger, nowMs }: RouteDeps): Route[] {
         return { kind: 'json', status: 200, body: { channelId: params.id, fromMs, toMs, chunks } };
       },
     }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/channels/:id/thumbnail',
+      mutation: false,
+      doc: {
+        operationId: 'getLiveThumbnail',
+        summary: "The channel's live picture: a JPEG about 320 pixels wide, refreshed about every 2 s",
+        tags,
+        responses: {
+          '200': {
+            description: 'The latest picture.',
+            content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '404': channelNotFound,
+        },
+      },
+      handle: ({ params, response }) => {
+        if (api.getChannel(params.id) === null) throw notFound(`channel ${params.id}`);
+        const thumbnail = api.liveThumbnail(params.id);
+        if (!thumbnail) throw notFound(`a picture of channel ${params.id} (none decoded yet)`);
+        response.writeHead(200, {
+          'Content-Type': 'image/jpeg',
+          'Content-Length': String(thumbnail.jpeg.length),
+          'Cache-Control': 'no-store',
+          'Last-Modified': new Date(thumbnail.atMs).toUTCString(),
+        });
+        response.end(thumbnail.jpeg);
+        return { kind: 'handled' };
+      },
+    }),
   ];
 }

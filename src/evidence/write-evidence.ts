@@ -91,7 +91,10 @@ export async function writeThumbnail(
         const received = await decoder.receiveFrame(frame);
         if (received === AVERROR_EAGAIN || received === AVERROR_EOF || received < 0) break;
         if (buffered.readAtMs >= atMs || buffered === video[video.length - 1]) {
-          return await encodeJpeg(path, frame, maxWidth);
+          const jpeg = await encodeJpeg(frame, maxWidth);
+          if (!jpeg) return false;
+          await writeFile(path, jpeg);
+          return true;
         }
         frame.unref();
       }
@@ -103,7 +106,8 @@ export async function writeThumbnail(
   }
 }
 
-async function encodeJpeg(path: string, picture: Frame, maxWidth: number): Promise<boolean> {
+/** A JPEG of `picture` scaled to at most `maxWidth` pixels wide (live thumbnails and evidence). */
+export async function encodeJpeg(picture: Frame, maxWidth: number): Promise<Buffer | null> {
   const scale = Math.min(1, maxWidth / picture.width);
   const width = Math.max(2, Math.round((picture.width * scale) / 2) * 2);
   const height = Math.max(2, Math.round((picture.height * scale) / 2) * 2);
@@ -127,20 +131,19 @@ async function encodeJpeg(path: string, picture: Frame, maxWidth: number): Promi
   const packet = new Packet();
   packet.alloc();
   try {
-    if (!codec || scaler.initContext() < 0 || converted.getBuffer(32) < 0) return false;
-    if (scaler.scaleFrameSync(converted, picture) < 0) return false;
+    if (!codec || scaler.initContext() < 0 || converted.getBuffer(32) < 0) return null;
+    if (scaler.scaleFrameSync(converted, picture) < 0) return null;
     encoder.allocContext3(codec);
     encoder.width = width;
     encoder.height = height;
     encoder.pixelFormat = AV_PIX_FMT_YUVJ420P;
     encoder.timeBase = new Rational(1, 25);
-    if ((await encoder.open2(codec, null)) < 0) return false;
+    if ((await encoder.open2(codec, null)) < 0) return null;
     converted.pts = 0n;
     await encoder.sendFrame(converted);
     await encoder.sendFrame(null);
-    if ((await encoder.receivePacket(packet)) < 0 || !packet.data) return false;
-    await writeFile(path, packet.data);
-    return true;
+    if ((await encoder.receivePacket(packet)) < 0 || !packet.data) return null;
+    return Buffer.from(packet.data);
   } finally {
     packet.free();
     encoder.freeContext();

@@ -28,6 +28,8 @@ export interface DecodeOptions {
   readonly signal?: AbortSignal;
   /** Stop after this many seconds of media (for previews and benchmarks). */
   readonly maxSeconds?: number;
+  /** Sees every decoded picture before it is converted (live thumbnails). Must not keep it: clone it. */
+  readonly onVideoFrame?: (frame: Frame) => void;
   /** Sees every packet of a decoded stream before it is decoded (evidence buffering). Must not keep it. */
   readonly onPacket?: (packet: Packet, stream: OpenedStream) => void;
 }
@@ -111,6 +113,7 @@ export async function* decodeInput(
       frame.duration > 0n ? (Number(frame.duration) * timeBase.num) / timeBase.den : nominalFrameSeconds;
     const timeSeconds = videoClock?.toSeconds(frame.bestEffortTimestamp, durationSeconds) ?? 0;
     noteDiscontinuities();
+    options.onVideoFrame?.(frame);
     const held = converter.convert(frame, { timeSeconds, durationSeconds }, false);
     if (!held) {
       stats.decodeErrors += 1;

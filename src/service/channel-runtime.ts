@@ -28,6 +28,8 @@ export class ChannelRuntime {
   pssMb: number | null = null;
   chunks = 0;
   latest: Readonly<Record<string, unknown>> = {};
+  /** The latest live thumbnail (JPEG) and when it was taken. */
+  thumbnail: { readonly jpeg: Buffer; readonly atMs: number } | null = null;
   readonly startedAtMs: number;
   private readonly sessions = new Map<string, Session>();
   private crashed = false;
@@ -83,6 +85,9 @@ export class ChannelRuntime {
         return;
       case 'session-ended':
         this.endSession(message.sessionId, nowMs);
+        return;
+      case 'thumbnail':
+        this.thumbnail = { jpeg: Buffer.from(message.jpeg), atMs: message.atMs };
         return;
       case 'evidence':
         this.onEvidence(message.incidentId, {

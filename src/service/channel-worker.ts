@@ -10,10 +10,10 @@ import { configureDetectors } from '../config/detector-config.js';
 import { isStreamqcError } from '../errors/streamqc-error.js';
 import { decodeInput, emptyDecodeStats } from '../media/decode-input.js';
 import { openInput, type OpenedStream } from '../media/open-input.js';
-import type { Packet } from 'node-av/lib';
+import type { Frame, Packet } from 'node-av/lib';
 import { DetectorPipeline } from '../pipeline/detector-pipeline.js';
 import { PacketRing } from '../evidence/packet-ring.js';
-import { writeClip, writeThumbnail } from '../evidence/write-evidence.js';
+import { encodeJpeg, writeClip, writeThumbnail } from '../evidence/write-evidence.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -25,6 +25,31 @@ type CaptureMessage = Extract<ToWorker, { type: 'capture-evidence' }>;
 /** Seconds of packets kept for evidence: enough for the clip after an incident raised up to ~20 s late. */
 const evidenceBufferSeconds = 30;
 const ring = new PacketRing(evidenceBufferSeconds);
+
+/** A live thumbnail this often (the multiviewer refreshes every 2 s), this wide. */
+const thumbnailIntervalMs = 2000;
+const thumbnailWidth = 320;
+let lastThumbnailAtMs = 0;
+let thumbnailInFlight = false;
+
+/** Encodes a small JPEG of the current picture now and then, off the decode path's hot loop. */
+function maybeSendThumbnail(frame: Frame): void {
+  const now = Date.now();
+  if (thumbnailInFlight || now - lastThumbnailAtMs < thumbnailIntervalMs) return;
+  const copy = frame.clone();
+  if (!copy) return;
+  lastThumbnailAtMs = now;
+  thumbnailInFlight = true;
+  encodeJpeg(copy, thumbnailWidth)
+    .then((jpeg) => {
+      if (jpeg) send({ type: 'thumbnail', jpeg, atMs: now });
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      copy.free();
+      thumbnailInFlight = false;
+    });
+}
 
 const minBackoffMs = 1000;
 const maxBackoffMs = 30_000;
@@ -68,7 +93,11 @@ async function runSession(
   let chunks = 0;
   try {
     const onPacket = (packet: Packet, stream: OpenedStream) => ring.push(packet, stream.stream, Date.now());
-    for await (const ready of decodeInput(opened, stats, { signal, onPacket })) {
+    for await (const ready of decodeInput(opened, stats, {
+      signal,
+      onPacket,
+      onVideoFrame: maybeSendThumbnail,
+    })) {
       const { chunk } = ready;
       if (channel.loop) {
         // A file plays at real-time speed: a chunk is analysed when its second has passed on the wall clock.

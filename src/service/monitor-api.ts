@@ -39,6 +39,8 @@ export interface MonitorApi {
   /** Absolute path of an incident's evidence file, or null. */
   evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): string | null;
   counters(): MonitorCounters;
+  /** The channel's latest live thumbnail (JPEG, refreshed about every 2 s), or null. */
+  liveThumbnail(channelId: string): { readonly jpeg: Buffer; readonly atMs: number } | null;
   /** Live feed for server-sent events; returns the unsubscribe function. */
   subscribe(listener: (event: LiveEvent) => void): () => void;
 }

@@ -194,6 +194,10 @@ export class Monitor implements MonitorApi {
     };
   }
 
+  liveThumbnail(channelId: string): { readonly jpeg: Buffer; readonly atMs: number } | null {
+    return this.channels.get(channelId)?.thumbnail ?? null;
+  }
+
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.live.on('event', listener);
     return () => this.live.off('event', listener);

@@ -57,6 +57,7 @@ export type FromWorker =
       readonly retryInMs: number;
     }
   | { readonly type: 'session-ended'; readonly sessionId: string; readonly reason: string }
+  | { readonly type: 'thumbnail'; readonly jpeg: Uint8Array; readonly atMs: number }
   | {
       readonly type: 'evidence';
       readonly incidentId: string;

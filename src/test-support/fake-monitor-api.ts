@@ -145,6 +145,13 @@ export class FakeMonitorApi implements MonitorApi {
     return this.counterValues;
   }
 
+  /** Live thumbnails by channel id; tests set them. */
+  readonly thumbnails = new Map<string, { readonly jpeg: Buffer; readonly atMs: number }>();
+
+  liveThumbnail(channelId: string): { readonly jpeg: Buffer; readonly atMs: number } | null {
+    return this.thumbnails.get(channelId) ?? null;
+  }
+
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

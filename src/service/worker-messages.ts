@@ -65,15 +65,18 @@ export type FromWorker =
       readonly clipPath: string | null;
     };
 
-const fromWorkerTypes = new Set([
-  'session-started',
-  'chunk',
-  'transition',
-  'heartbeat',
-  'input-failed',
-  'session-ended',
-  'evidence',
-]);
+/** Every message type, as a record so that the compiler insists on each member of the union. */
+const fromWorkerTypeNames: Readonly<Record<FromWorker['type'], true>> = {
+  'session-started': true,
+  chunk: true,
+  transition: true,
+  heartbeat: true,
+  'input-failed': true,
+  'session-ended': true,
+  evidence: true,
+  thumbnail: true,
+};
+const fromWorkerTypes = new Set<string>(Object.keys(fromWorkerTypeNames));
 
 export function isFromWorker(message: unknown): message is FromWorker {
   return (

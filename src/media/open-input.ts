@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { Codec, CodecContext, Dictionary, FFmpegError, FormatContext, Log, type Stream } from 'node-av/lib';
 import {
   AV_LOG_QUIET,
+  AV_LOG_WARNING,
   AVERROR_EIO,
   AVERROR_ENOENT,
   AVERROR_EXIT,
@@ -55,6 +56,16 @@ function silenceFfmpegLog(): void {
   if (ffmpegLogSilenced) return;
   Log.setLevel(AV_LOG_QUIET);
   ffmpegLogSilenced = true;
+}
+
+/**
+ * Hands FFmpeg's warnings and errors to `onMessage` instead of printing them (a channel worker reads its
+ * own receive drops from them). Replaces the silencing done for one-shot analysis.
+ */
+export function captureFfmpegLog(onMessage: (message: string) => void): void {
+  ffmpegLogSilenced = true;
+  Log.setLevel(AV_LOG_WARNING);
+  Log.setCallback((_level, message) => onMessage(message));
 }
 
 export function isNetworkUrl(input: string): boolean {

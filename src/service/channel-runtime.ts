@@ -26,6 +26,9 @@ export class ChannelRuntime {
   cpuPercent: number | null = null;
   rssMb: number | null = null;
   pssMb: number | null = null;
+  /** The monitor's own receive drops, summed over worker restarts. */
+  receiveDrops = 0;
+  private workerReceiveDrops = 0;
   chunks = 0;
   latest: Readonly<Record<string, unknown>> = {};
   /** The latest live thumbnail (JPEG) and when it was taken. */
@@ -79,6 +82,8 @@ export class ChannelRuntime {
         this.decodedFramesPerSecond = message.decodedFramesPerSecond;
         this.rssMb = message.rssMb;
         this.pssMb = message.pssMb ?? null;
+        this.receiveDrops += Math.max(0, message.receiveDrops - this.workerReceiveDrops);
+        this.workerReceiveDrops = message.receiveDrops;
         return;
       case 'input-failed':
         if (this.state !== 'no-signal') this.state = 'degraded';
@@ -100,6 +105,7 @@ export class ChannelRuntime {
 
   /** The worker died or hung: its open conditions end now, and a decoder-crash condition starts. */
   workerExited(nowMs: number): void {
+    this.workerReceiveDrops = 0;
     for (const id of [...this.sessions.keys()]) this.endSession(id, nowMs);
     this.state = 'restarting';
     if (!this.crashed) {

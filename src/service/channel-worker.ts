@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { configureDetectors } from '../config/detector-config.js';
 import { isStreamqcError } from '../errors/streamqc-error.js';
 import { decodeInput, emptyDecodeStats } from '../media/decode-input.js';
-import { openInput, type OpenedStream } from '../media/open-input.js';
+import { captureFfmpegLog, openInput, type OpenedStream } from '../media/open-input.js';
 import type { Frame, Packet } from 'node-av/lib';
 import { DetectorPipeline } from '../pipeline/detector-pipeline.js';
 import { PacketRing } from '../evidence/packet-ring.js';
@@ -191,6 +191,7 @@ function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.T
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
       decodedFramesPerSecond: Math.round(((frames.count - lastFrames) / elapsedMs) * 10_000) / 10,
       rssMb: Math.round(process.memoryUsage.rss() / 1e6),
+      receiveDrops,
       ...proportionalMemoryMb(),
     });
     lastCpu = process.cpuUsage();
@@ -223,8 +224,18 @@ async function captureEvidence(message: CaptureMessage): Promise<void> {
   send({ type: 'evidence', incidentId: message.incidentId, thumbnailPath, clipPath });
 }
 
+/**
+ * The monitor's own receive drops (FFmpeg's UDP receive buffer overran because this process read too
+ * slowly), counted apart from the stream's defects: FFmpeg says so in a warning per dropped datagram.
+ */
+let receiveDrops = 0;
+const receiveDropPattern = /circular buffer overrun/i;
+
 /** Entry point when forked by the monitor. */
 export function runWorkerProcess(): void {
+  captureFfmpegLog((message) => {
+    if (receiveDropPattern.test(message)) receiveDrops += 1;
+  });
   const controller = new AbortController();
   const frames = { count: 0 };
   let heartbeat: NodeJS.Timeout | null = null;

@@ -188,7 +188,7 @@ export class Monitor implements MonitorApi {
     return {
       restartsByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.supervisor?.restarts ?? 0])),
       chunksByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.chunks])),
-      receiveDropsByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, 0])),
+      receiveDropsByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.receiveDrops])),
       incidentsRaised: this.incidentsRaised,
       notificationsFailed: this.options.notifier.counters().failed,
     };

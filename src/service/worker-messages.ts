@@ -49,6 +49,8 @@ export type FromWorker =
       readonly decodedFramesPerSecond: number;
       readonly rssMb: number;
       readonly pssMb?: number;
+      /** Datagrams FFmpeg dropped because this worker read too slowly (cumulative). */
+      readonly receiveDrops: number;
     }
   | {
       readonly type: 'input-failed';

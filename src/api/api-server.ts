@@ -16,7 +16,6 @@ import { incidentRoutes } from './incident-routes.js';
 import type { RouteDeps } from './route-deps.js';
 import { matchRoute, type Reply, type Route } from './router.js';
 import { systemRoutes } from './system-routes.js';
-import { webRoutes } from './web-routes.js';
 
 export interface ApiServerOptions {
   readonly api: MonitorApi;
@@ -49,7 +48,6 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     ...channelRoutes(deps),
     ...incidentRoutes(deps),
     ...systemRoutes(deps, () => routes),
-    ...webRoutes(deps),
   ];
   return routes;
 }

@@ -326,7 +326,9 @@ export async function fixturePath(name: string): Promise<string> {
     // not built yet
   }
   await mkdir(dirname(path), { recursive: true });
-  const partial = `${path}.partial`;
+  // Test files run in parallel and may build the same fixture at once: each writes its own partial file,
+  // and the renames (atomic) leave one complete copy.
+  const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
   await fixture.build(partial);
   await rename(partial, path);
   return path;

@@ -2,6 +2,7 @@
  * Every detector, in one list. Adding a detector: its folder, its test, and one line here.
  */
 import { audioDropoutDetector } from './audio-dropout/audio-dropout.js';
+import { avTimingDetector } from './av-timing/av-timing.js';
 import { avSyncDetector } from './av-sync/av-sync.js';
 import { blackDetector } from './black/black.js';
 import { blockinessDetector } from './blockiness/blockiness.js';
@@ -26,6 +27,7 @@ export const detectors: readonly Detector[] = [
   audioDropoutDetector,
   avSyncDetector,
   blockinessDetector,
+  avTimingDetector,
 ];
 
 export function findDetector(id: string): Detector | undefined {

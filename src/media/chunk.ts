@@ -66,4 +66,18 @@ export interface MediaChunk {
   readonly decodeErrorCount: number;
   /** Timestamp discontinuities (wraps excluded) the timeline smoothed over during this chunk. */
   readonly discontinuityCount: number;
+  /** How the streams' timestamps behaved in this chunk (for timestamp-level A/V checks). */
+  readonly timing?: ChunkTiming;
+}
+
+export interface ChunkTiming {
+  /** Timestamp jumps smoothed over on each stream (one stream jumping alone moves sound against picture). */
+  readonly videoDiscontinuities: number;
+  readonly audioDiscontinuities: number;
+  /**
+   * Where audio timestamps and the decoded sample count disagreed by more than the jitter tolerance: milliseconds
+   * of silence inserted (positive: timestamps ran ahead) or of samples dropped (negative: they fell behind).
+   * One-off values are lost audio; repeated same-signed values are the audio clock drifting from its timestamps.
+   */
+  readonly audioCorrectionsMs: readonly number[];
 }

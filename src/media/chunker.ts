@@ -44,6 +44,9 @@ class ChunkBuilder {
   audio: ChunkAudio | null = null;
   decodeErrorCount = 0;
   discontinuityCount = 0;
+  videoDiscontinuities = 0;
+  audioDiscontinuities = 0;
+  readonly audioCorrectionsMs: number[] = [];
 
   constructor(readonly index: number) {}
 }
@@ -113,8 +116,11 @@ export class Chunker {
     this.currentBuilder().decodeErrorCount += 1;
   }
 
-  noteDiscontinuity(): void {
-    this.currentBuilder().discontinuityCount += 1;
+  noteDiscontinuity(kind: 'video' | 'audio'): void {
+    const builder = this.currentBuilder();
+    builder.discontinuityCount += 1;
+    if (kind === 'video') builder.videoDiscontinuities += 1;
+    else builder.audioDiscontinuities += 1;
   }
 
   /** Marks a stream as finished: it no longer holds chunks back. */
@@ -222,7 +228,9 @@ export class Chunker {
       } else if (drift < 0) {
         skip = expected - position;
         position = expected;
+        this.noteAudioCorrection(position, sampleRate, -skip);
       } else {
+        this.noteAudioCorrection(expected, sampleRate, drift);
         // Zero-fill the gap, but never into chunks already handed out (they are gone).
         const gapStart = Math.max(expected, this.nextIndex * sampleRate);
         if (position > gapStart)
@@ -241,6 +249,12 @@ export class Chunker {
     const end = this.audioNextPosition / sampleRate;
     this.audioFrontierSeconds = Math.max(this.audioFrontierSeconds, end);
     this.endSeconds = Math.max(this.endSeconds, end);
+  }
+
+  /** Records a timestamp correction in its chunk (or the next one still open, never one handed out). */
+  private noteAudioCorrection(position: number, sampleRate: number, samples: number): void {
+    const index = Math.max(this.nextIndex, Math.floor(position / sampleRate));
+    this.builder(index).audioCorrectionsMs.push(Math.round((samples / sampleRate) * 1000));
   }
 
   /** Writes `count` samples at timeline position `position`; `source` null writes a gap (zeros). */
@@ -312,6 +326,11 @@ export class Chunker {
       hasAudioStream: this.options.hasAudioStream,
       decodeErrorCount: builder.decodeErrorCount,
       discontinuityCount: builder.discontinuityCount,
+      timing: {
+        videoDiscontinuities: builder.videoDiscontinuities,
+        audioDiscontinuities: builder.audioDiscontinuities,
+        audioCorrectionsMs: builder.audioCorrectionsMs,
+      },
     };
     return {
       chunk,

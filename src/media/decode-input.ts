@@ -78,16 +78,20 @@ export async function* decodeInput(
   const frame = new Frame();
   frame.alloc();
   const sync = !input.isNetwork;
-  let discontinuitiesSeen = 0;
   let finishedCleanly = false;
 
+  let videoDiscontinuitiesSeen = 0;
+  let audioDiscontinuitiesSeen = 0;
   const noteDiscontinuities = (): void => {
-    const total = (videoClock?.discontinuities ?? 0) + (audioClock?.discontinuities ?? 0);
-    while (discontinuitiesSeen < total) {
-      chunker.noteDiscontinuity();
-      discontinuitiesSeen += 1;
+    while (videoDiscontinuitiesSeen < (videoClock?.discontinuities ?? 0)) {
+      chunker.noteDiscontinuity('video');
+      videoDiscontinuitiesSeen += 1;
     }
-    stats.discontinuities = total;
+    while (audioDiscontinuitiesSeen < (audioClock?.discontinuities ?? 0)) {
+      chunker.noteDiscontinuity('audio');
+      audioDiscontinuitiesSeen += 1;
+    }
+    stats.discontinuities = videoDiscontinuitiesSeen + audioDiscontinuitiesSeen;
   };
 
   const drainDecoder = async (stream: OpenedStream, isVideo: boolean): Promise<void> => {

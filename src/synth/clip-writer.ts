@@ -75,6 +75,10 @@ export interface ClipSpec {
   readonly startOffsetSeconds?: number;
   /** Extra seconds added to the audio's timestamps (audio late when positive). */
   readonly audioDelaySeconds?: number;
+  /** Audio timestamps advance this many times faster than the samples (a drifting audio clock). */
+  readonly audioTimestampScale?: number;
+  /** From `atSeconds` on, audio timestamps are shifted by `bySeconds` (the audio track jumps alone). */
+  readonly audioTimestampJump?: { readonly atSeconds: number; readonly bySeconds: number };
 }
 
 interface Track {
@@ -202,12 +206,18 @@ export async function writeClip(spec: ClipSpec): Promise<void> {
       const count = Math.min(audioFrameSize, sampleCount - nextSample);
       if (spec.audio.include?.(nextSample) ?? true) {
         const delaySamples = Math.round((offset + (spec.audioDelaySeconds ?? 0)) * spec.audio.sampleRate);
+        const jump = spec.audioTimestampJump;
+        const jumpSamples =
+          jump && nextSample >= jump.atSeconds * spec.audio.sampleRate
+            ? Math.round(jump.bySeconds * spec.audio.sampleRate)
+            : 0;
+        const timestampSample = Math.round(nextSample * (spec.audioTimestampScale ?? 1)) + jumpSamples;
         const frame = audioFrame(
           spec.audio,
           audio.encoder,
           nextSample,
           count,
-          BigInt(nextSample + delaySamples),
+          BigInt(timestampSample + delaySamples),
         );
         await audio.encoder.sendFrame(frame);
         frame.free();

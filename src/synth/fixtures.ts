@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
+import { avTimingFixtures } from './fixtures-av-timing.js';
 import { blockinessFixtures } from './fixtures-blockiness.js';
 import { timingFixtures } from './fixtures-timing.js';
 import {
@@ -234,7 +235,12 @@ const baseFixtures: readonly Fixture[] = [
   },
 ];
 
-export const fixtures: readonly Fixture[] = [...baseFixtures, ...timingFixtures, ...blockinessFixtures];
+export const fixtures: readonly Fixture[] = [
+  ...baseFixtures,
+  ...timingFixtures,
+  ...blockinessFixtures,
+  ...avTimingFixtures,
+];
 
 /**
  * Drops `share` of the video packets of an MPEG-TS whose PES presentation time (relative to the first

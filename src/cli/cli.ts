@@ -7,11 +7,13 @@ import { analyzeInput } from '../analysis/analyze-input.js';
 import { configureDetectors, loadAnalysisConfig } from '../config/detector-config.js';
 import { detectors } from '../detectors/registry.js';
 import { isStreamqcError, StreamqcError } from '../errors/streamqc-error.js';
+import { analyzeTsCommand } from '../transport/analyze-ts-command.js';
 import { formatText } from './format-text.js';
 import { runCommand, validateConfigCommand } from './run-command.js';
 
 const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors id,id] [--config file]
                         [--chunks] [--connect-timeout-ms N] [--max-seconds N]
+       streamqc analyze-ts <file.ts> [--format text|json] [--windows]   MPEG-TS checks (TR 101 290)
        streamqc run --config file.yaml [--detectors id,id] [--shard INDEX/COUNT] [--port N]
        streamqc validate-config file.yaml
        streamqc detectors            list detectors and their defaults
@@ -118,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest);
+      case 'analyze-ts':
+        return await analyzeTsCommand(rest);
       case 'detectors':
         return listDetectors();
       case 'run':

@@ -44,6 +44,7 @@ process.stdout.write(
     ...channels.map((c, index) => `  ${c.id.padEnd(6)} ${udpUrl(index)}  ${c.faults}, every minute`),
     '',
     `API: ${url}   token for changes: ${token}`,
+    `Dashboard: ${url}/`,
     `  curl ${url}/api/channels`,
     `  curl '${url}/api/incidents?state=open'`,
     `  curl -N ${url}/api/events            (live feed)`,

@@ -16,6 +16,7 @@ import { incidentRoutes } from './incident-routes.js';
 import type { RouteDeps } from './route-deps.js';
 import { matchRoute, type Reply, type Route } from './router.js';
 import { systemRoutes } from './system-routes.js';
+import { webRoutes } from './web-routes.js';
 
 export interface ApiServerOptions {
   readonly api: MonitorApi;
@@ -48,6 +49,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     ...channelRoutes(deps),
     ...incidentRoutes(deps),
     ...systemRoutes(deps, () => routes),
+    ...webRoutes(deps),
   ];
   return routes;
 }

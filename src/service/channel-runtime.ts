@@ -52,6 +52,7 @@ export class ChannelRuntime {
     return {
       id: this.spec.id,
       name: this.spec.name,
+      tags: this.spec.tags,
       url: this.spec.url,
       state: this.state,
       lastChunkAtMs: this.lastChunkAtMs,

@@ -24,6 +24,7 @@ export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'resta
 export interface ChannelStatus {
   readonly id: string;
   readonly name: string;
+  readonly tags?: readonly string[];
   readonly url: string;
   readonly state: ChannelState;
   /** Wall-clock ms of the last chunk analysed, or null. */

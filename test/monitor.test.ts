@@ -74,7 +74,13 @@ describe('monitor', () => {
       const incidentId = raised?.incident.id ?? '';
       await waitFor(() => store.getIncident(incidentId)?.evidence.clipPath != null, 30_000);
       const evidence = store.getIncident(incidentId)?.evidence;
-      assert.equal(readFileSync(evidence?.clipPath ?? '')[0], 0x47, 'the clip is MPEG-TS');
+      assert.equal(
+        readFileSync(evidence?.clipPath ?? '')
+          .subarray(4, 8)
+          .toString('latin1'),
+        'ftyp',
+        'the clip is MP4',
+      );
       assert.deepEqual(
         [...readFileSync(evidence?.thumbnailPath ?? '').subarray(0, 2)],
         [0xff, 0xd8],

@@ -110,6 +110,12 @@ describe('web dashboard in a browser', { skip }, () => {
     }
     const row = page.locator('tr[data-incident-id]').first();
     assert.match((await row.textContent()) ?? '', /BLACK/);
+    // The clip plays inline: Chromium reads its duration once the MP4 loads.
+    await page.waitForFunction(
+      "[...document.querySelectorAll('tr[data-incident-id] video')].some((v) => v.readyState >= 1 && v.duration > 1)",
+      undefined,
+      { timeout: 20_000 },
+    );
     await page.screenshot({ path: join(artifacts, 'incidents.png'), fullPage: true });
 
     const [download] = await Promise.all([

@@ -1,6 +1,7 @@
 /**
- * Evidence for an incident: a clip around its onset, remuxed from buffered packets into MPEG-TS (no
- * re-encode, so it costs almost nothing and shows exactly what was received), and a JPEG thumbnail of the
+ * Evidence for an incident: a clip around its onset, remuxed from buffered packets (no re-encode, so it
+ * costs almost nothing and shows exactly what was received) into MP4, which browsers play inline (the
+ * container follows the file name's extension: `.ts` gives MPEG-TS), and a JPEG thumbnail of the
  * first picture at or after the onset (decoded from the same packets, encoded with FFmpeg's MJPEG encoder).
  */
 import {
@@ -23,7 +24,7 @@ import {
 import { writeFile } from 'node:fs/promises';
 import type { BufferedPacket } from './packet-ring.js';
 
-/** Writes `packets` to an MPEG-TS file, starting at the first video key frame. Returns false when nothing fit. */
+/** Writes `packets` to a file (MP4, or MPEG-TS for `.ts`), from the first video key frame. False when nothing fit. */
 export async function writeClip(path: string, packets: readonly BufferedPacket[]): Promise<boolean> {
   const firstKey = packets.findIndex(
     (p) => p.stream.codecpar.codecType === AVMEDIA_TYPE_VIDEO && p.packet.isKeyframe,
@@ -32,7 +33,7 @@ export async function writeClip(path: string, packets: readonly BufferedPacket[]
   const usable = hasVideo ? (firstKey >= 0 ? packets.slice(firstKey) : []) : packets;
   if (usable.length === 0) return false;
   const output = new FormatContext();
-  if (output.allocOutputContext2(null, 'mpegts', path) < 0) return false;
+  if (output.allocOutputContext2(null, path.endsWith('.ts') ? 'mpegts' : 'mp4', path) < 0) return false;
   const outputStreams = new Map<Stream, Stream>();
   for (const { stream } of usable) {
     if (outputStreams.has(stream)) continue;

@@ -212,7 +212,7 @@ async function captureEvidence(message: CaptureMessage): Promise<void> {
   let thumbnailPath: string | null = null;
   try {
     await mkdir(message.directory, { recursive: true });
-    const clip = join(message.directory, `${message.incidentId}.ts`);
+    const clip = join(message.directory, `${message.incidentId}.mp4`);
     const thumbnail = join(message.directory, `${message.incidentId}.jpg`);
     if (await writeClip(clip, packets)) clipPath = clip;
     if (await writeThumbnail(thumbnail, packets, message.onsetAtMs)) thumbnailPath = thumbnail;

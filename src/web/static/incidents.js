@@ -84,12 +84,22 @@ function row(incident) {
       })
     : el('span', { class: 'live-indicator', text: 'no picture' });
   const clip = incident.evidence.clipUrl
-    ? el('a', {
-        href: incident.evidence.clipUrl,
-        download: `${incident.channelId}-${incident.kind}-${incident.id}.ts`,
-        title: 'MPEG-TS recording: browsers cannot play it; open it in VLC or ffplay',
-        text: '⬇ clip (.ts)',
-      })
+    ? el(
+        'div',
+        { class: 'clip' },
+        el('video', {
+          src: incident.evidence.clipUrl,
+          controls: '',
+          preload: 'metadata',
+          width: '240',
+          'aria-label': `Recording around the start of ${kindName(incident.kind)}`,
+        }),
+        el('a', {
+          href: incident.evidence.clipUrl,
+          download: `${incident.channelId}-${incident.kind}-${incident.id}.mp4`,
+          text: '⬇ clip',
+        }),
+      )
     : el('span', { class: 'live-indicator', text: 'no clip' });
   const ackCell = el('td', {});
   if (incident.acknowledgedAtMs !== null) {

@@ -127,7 +127,7 @@ describe('web dashboard in a browser', { skip }, () => {
     assert.match(csv, /,black-channel,black,critical,/);
   });
 
-  it('adds a channel through the form with the token, shows its tile, and removes it', async () => {
+  it('adds a channel through the form with the token, shows its tile, renames it and removes it', async () => {
     await page.goto(`${service.apiUrl}/`);
     await page.locator('.tile[data-channel-id="black-channel"]').waitFor({ timeout: 20_000 });
     await page.locator('details.config > summary').click();
@@ -142,6 +142,20 @@ describe('web dashboard in a browser', { skip }, () => {
     await page.locator('.tile[data-channel-id="added-channel"]').waitFor({ timeout: 20_000 });
     assert.match((await page.locator('#config-message').textContent()) ?? '', /Added channel added-channel/);
     await page.screenshot({ path: join(artifacts, 'grid-added.png') });
+
+    // The same form changes a channel whose id exists: here its name.
+    await form.locator('input[name="id"]').fill('added-channel');
+    await form.locator('input[name="name"]').fill('Renamed from the page');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForFunction(
+      "document.querySelector('.tile[data-channel-id=\"added-channel\"]')?.textContent?.includes('Renamed from the page')",
+      undefined,
+      { timeout: 20_000 },
+    );
+    assert.match(
+      (await page.locator('#config-message').textContent()) ?? '',
+      /Changed channel added-channel/,
+    );
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.locator('#remove-id').selectOption('added-channel');

@@ -314,6 +314,25 @@ addForm.addEventListener('submit', (event) => {
   if (name) body.name = name;
   if (tags.length) body.tags = tags;
   if (data.get('loop')) body.loop = true;
+  if (channels.has(body.id)) {
+    // An existing id: change only what was filled in (PATCH), the monitor restarts the channel.
+    const { id, ...patch } = body;
+    if (!patch.url) delete patch.url;
+    showMessage(configMessage, 'info', `Changing ${id}…`);
+    apiRequest(`/api/channels/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }).then(
+      (status) => {
+        upsertChannel(status);
+        addForm.reset();
+        showMessage(configMessage, 'ok', `Changed channel ${status.id}.`);
+      },
+      (error) => showMessage(configMessage, 'error', `Could not change ${id}: ${error.message}`),
+    );
+    return;
+  }
+  if (!body.url) {
+    showMessage(configMessage, 'error', 'A new channel needs a URL.');
+    return;
+  }
   showMessage(configMessage, 'info', `Adding ${body.id}…`);
   apiRequest('/api/channels', { method: 'POST', body }).then(
     (status) => {

@@ -4,7 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { alertRuleFor, channelSchema, crossCheck, type ServiceConfig } from '../config/service-config.js';
+import {
+  alertRuleFor,
+  channelSchema,
+  crossCheck,
+  type ChannelConfig,
+  type ServiceConfig,
+} from '../config/service-config.js';
 import { detectors as allDetectors } from '../detectors/registry.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { ChannelIncidents } from '../incidents/channel-incidents.js';
@@ -112,18 +118,10 @@ export class Monitor implements MonitorApi {
   }
 
   async addChannel(input: ChannelInput): Promise<ChannelStatus> {
-    const parsed = channelSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new StreamqcError(
-        'BAD_CONFIG',
-        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      );
-    }
-    const problems = crossCheck({ ...this.config, channels: [parsed.data], maintenance: [] });
-    if (problems.length > 0) throw new StreamqcError('BAD_CONFIG', problems.join('; '));
-    if (this.channels.has(parsed.data.id))
-      throw new StreamqcError('BAD_CONFIG', `id: channel '${parsed.data.id}' exists`);
-    const spec: ChannelSpec = { ...parsed.data, name: parsed.data.name ?? parsed.data.id };
+    const channel = this.validateChannel(input);
+    if (this.channels.has(channel.id))
+      throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
+    const spec: ChannelSpec = { ...channel, name: channel.name ?? channel.id };
     this.options.store.saveChannel(spec);
     const runtime = this.addRuntime(spec);
     await Promise.resolve();
@@ -135,7 +133,14 @@ export class Monitor implements MonitorApi {
     const existing = this.channels.get(id);
     if (!existing) return null;
     const merged = { ...existing.spec, ...patch, id };
-    const parsed = channelSchema.safeParse(merged);
+    this.validateChannel(merged);
+    await this.removeChannel(id);
+    return this.addChannel(merged);
+  }
+
+  /** The schema and the cross-checks (known detectors, valid settings) of a channel added at runtime. */
+  private validateChannel(input: unknown): ChannelConfig {
+    const parsed = channelSchema.safeParse(input);
     if (!parsed.success) {
       throw new StreamqcError(
         'BAD_CONFIG',
@@ -144,8 +149,7 @@ export class Monitor implements MonitorApi {
     }
     const problems = crossCheck({ ...this.config, channels: [parsed.data], maintenance: [] });
     if (problems.length > 0) throw new StreamqcError('BAD_CONFIG', problems.join('; '));
-    await this.removeChannel(id);
-    return this.addChannel(merged);
+    return parsed.data;
   }
 
   async removeChannel(id: string): Promise<boolean> {

@@ -1,8 +1,7 @@
 /**
  * Detector selection and per-detector settings, validated once with every problem reported by its path.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { detectors as allDetectors, findDetector } from '../detectors/registry.js';
@@ -27,19 +26,7 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly (str
 
 export async function loadAnalysisConfig(path: string | undefined): Promise<AnalysisFileConfig> {
   if (path === undefined) return analysisFileSchema.parse({});
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new StreamqcError('BAD_CONFIG', `cannot read config file '${path}'`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-    throw new StreamqcError('BAD_CONFIG', `config file '${path}' is not valid YAML or JSON: ${reason}`);
-  }
+  const raw = await readConfigFile(path);
   const parsed = analysisFileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new StreamqcError(

@@ -2,9 +2,8 @@
  * The `streamqc run` configuration file (YAML or JSON), validated once at start with every problem listed
  * by its path. `streamqc validate-config <file>` runs the same validation.
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, dirname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { findDetector, detectors as allDetectors } from '../detectors/registry.js';
@@ -198,19 +197,7 @@ export function parseServiceConfig(raw: unknown, source: string): ServiceConfig 
 }
 
 export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new StreamqcError('BAD_CONFIG', `cannot read config file '${path}'`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'parse error';
-    throw new StreamqcError('BAD_CONFIG', `${path}: not valid YAML: ${reason}`);
-  }
+  const raw = await readConfigFile(path);
   const config = parseServiceConfig(raw, path);
   // Relative storage paths are relative to the config file, so a config works from any directory.
   const base = dirname(path);

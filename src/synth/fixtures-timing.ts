@@ -1,56 +1,24 @@
 /** Fault fixtures for the timing detectors (video stall, audio dropout, A/V sync). */
 import { dbfsToAmplitude } from '../detectors/numbers.js';
-import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
+import {
+  audioSpec,
+  fixtureClip,
+  fixtureFps,
+  fixtureSampleRate,
+  programme,
+  videoSpec,
+} from './fixture-parts.js';
 import type { ExpectedEvent, Fixture } from './fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
+import { drawFlat, drawMovingPattern } from './patterns.js';
+import type { AudioSpec } from './clip-writer.js';
 
-const fps = 25;
-const sampleRate = 48_000;
+const fps = fixtureFps;
+const sampleRate = fixtureSampleRate;
 /** AAC codes 1024 samples per frame: the unit in which audio can go missing. */
 const aacFrameSamples = 1024;
-
-function video(draw: VideoSpec['draw'], extra: Partial<VideoSpec> = {}): VideoSpec {
-  return {
-    width: 320,
-    height: 240,
-    framesPerSecond: fps,
-    codec: 'libx264',
-    options: { crf: '23' },
-    draw,
-    ...extra,
-  };
-}
-
-function audio(
-  sample: (index: number, channel: number) => number,
-  extra: Partial<AudioSpec> = {},
-): AudioSpec {
-  return {
-    sampleRate,
-    channels: 2,
-    codec: 'aac',
-    fill(start, out) {
-      out.forEach((samples, channel) => {
-        for (let i = 0; i < samples.length; i++) samples[i] = sample(start + i, channel);
-      });
-    },
-    ...extra,
-  };
-}
-
-const movingVideo = video((index, planes) => drawMovingPattern(planes, index));
-const programme = (index: number, channel: number): number => programmeSound(index, sampleRate, channel);
-
-function clip(path: string, durationSeconds: number, parts: Partial<ClipSpec>): Promise<void> {
-  return writeClip({
-    path,
-    container: 'mp4',
-    durationSeconds,
-    video: movingVideo,
-    audio: audio(programme),
-    ...parts,
-  });
-}
+const video = videoSpec;
+const audio = audioSpec;
+const clip = fixtureClip;
 
 // --- audio dropouts ---------------------------------------------------------------------------------
 

@@ -5,7 +5,15 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeClip, type AudioSpec, type ClipSpec, type VideoSpec } from './clip-writer.js';
+import { writeClip } from './clip-writer.js';
+import {
+  audioSpec,
+  fixtureClip,
+  fixtureFps,
+  fixtureSampleRate,
+  programme,
+  videoSpec,
+} from './fixture-parts.js';
 import { avTimingFixtures } from './fixtures-av-timing.js';
 import { blockinessFixtures } from './fixtures-blockiness.js';
 import { timingFixtures } from './fixtures-timing.js';
@@ -35,52 +43,12 @@ export interface Fixture {
   build(path: string): Promise<void>;
 }
 
-const fps = 25;
-const sampleRate = 48_000;
-
-function videoSpec(draw: VideoSpec['draw'], extra: Partial<VideoSpec> = {}): VideoSpec {
-  return {
-    width: 320,
-    height: 240,
-    framesPerSecond: fps,
-    codec: 'libx264',
-    options: { crf: '23' },
-    draw,
-    ...extra,
-  };
-}
-
-function audioSpec(
-  fill: (index: number, channel: number) => number,
-  extra: Partial<AudioSpec> = {},
-): AudioSpec {
-  return {
-    sampleRate,
-    channels: 2,
-    codec: 'aac',
-    fill(start, out) {
-      out.forEach((samples, channel) => {
-        for (let i = 0; i < samples.length; i++) samples[i] = fill(start + i, channel);
-      });
-    },
-    ...extra,
-  };
-}
-
-const movingVideo = videoSpec((index, planes) => drawMovingPattern(planes, index));
-const programmeAudio = audioSpec((index, channel) => programmeSound(index, sampleRate, channel));
+const fps = fixtureFps;
+const sampleRate = fixtureSampleRate;
+const programmeAudio = audioSpec(programme);
 const inSpan = (seconds: number, start: number, end: number) => seconds >= start && seconds < end;
 
-function clip(path: string, durationSeconds: number, parts: Partial<ClipSpec>): Promise<void> {
-  return writeClip({
-    path,
-    container: 'mp4',
-    durationSeconds,
-    video: movingVideo,
-    audio: programmeAudio,
-    ...parts,
-  });
-}
+const clip = fixtureClip;
 
 const baseFixtures: readonly Fixture[] = [
   {

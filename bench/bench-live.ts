@@ -28,7 +28,8 @@ const { startLiveSender } = (await import(
 )) as typeof import('../src/synth/live-sender.js');
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
+import { audioSpec, programme } from '../src/synth/fixture-parts.js';
+import { drawFlat, drawMovingPattern } from '../src/synth/patterns.js';
 
 const runSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const raiseAfterSeconds = 3;
@@ -71,13 +72,7 @@ async function source(format: Format): Promise<string> {
         else drawMovingPattern(planes, index);
       },
     },
-    audio: {
-      sampleRate: 48_000,
-      channels: 2,
-      codec: 'aac',
-      fill: (start, out) =>
-        out.forEach((s, c) => s.forEach((_, i) => (s[i] = programmeSound(start + i, 48_000, c)))),
-    },
+    audio: audioSpec(programme),
   });
   return path;
 }

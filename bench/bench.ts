@@ -9,7 +9,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';
-import { drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
+import { audioSpec, programme } from '../src/synth/fixture-parts.js';
+import { drawMovingPattern } from '../src/synth/patterns.js';
 
 interface Measurement {
   mediaSeconds: number;
@@ -39,13 +40,7 @@ async function generatedClip(): Promise<string> {
       options: { preset: 'veryfast', maxrate: '5M', bufsize: '10M' },
       draw: (index, planes) => drawMovingPattern(planes, index),
     },
-    audio: {
-      sampleRate: 48_000,
-      channels: 2,
-      codec: 'aac',
-      fill: (start, out) =>
-        out.forEach((s, c) => s.forEach((_, i) => (s[i] = programmeSound(start + i, 48_000, c)))),
-    },
+    audio: audioSpec(programme),
   });
   return path;
 }

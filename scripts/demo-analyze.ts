@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { main } from '../src/cli/cli.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
+import { audioSpec } from '../src/synth/fixture-parts.js';
+import { clippedTone, drawFlat, drawMovingPattern, programmeSound } from '../src/synth/patterns.js';
 
 const path = join(fixtureDirectory, 'demo-sample.mp4');
 const fps = 25;
@@ -31,25 +32,13 @@ if (!existsSync(path)) {
         else drawMovingPattern(planes, between(t, 9, 14) ? 9 * fps : index);
       },
     },
-    audio: {
-      sampleRate,
-      channels: 2,
-      codec: 'aac',
-      fill(start, out) {
-        out.forEach((samples, channel) => {
-          for (let i = 0; i < samples.length; i++) {
-            const t = (start + i) / sampleRate;
-            if (channel === 1 && between(t, 15, 18)) samples[i] = 0;
-            else if (between(t, 11, 12))
-              samples[i] = Math.max(
-                -1,
-                Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * (start + i)) / sampleRate)),
-              );
-            else samples[i] = programmeSound(start + i, sampleRate, channel);
-          }
-        });
-      },
-    },
+    audio: audioSpec((index, channel) => {
+      const t = index / sampleRate;
+      if (channel === 1 && between(t, 15, 18)) return 0;
+      return between(t, 11, 12)
+        ? clippedTone(index, sampleRate, 220, 2)
+        : programmeSound(index, sampleRate, channel);
+    }),
   });
 }
 process.stdout.write(

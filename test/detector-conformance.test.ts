@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { MediaChunk, VideoFrame } from '../src/media/chunk.js';
 import { detectors } from '../src/detectors/registry.js';
 import type { EventTransition } from '../src/detectors/contract.js';
+import { testChunk } from '../src/test-support/chunks.js';
 
 function frame(timeSeconds: number, width: number, height: number, luma: number): VideoFrame {
   return {
@@ -24,20 +25,7 @@ function frame(timeSeconds: number, width: number, height: number, luma: number)
   };
 }
 
-function chunk(index: number, parts: Partial<MediaChunk>): MediaChunk {
-  return {
-    index,
-    startSeconds: index,
-    endSeconds: index + 1,
-    video: [],
-    audio: null,
-    hasVideoStream: true,
-    hasAudioStream: true,
-    decodeErrorCount: 0,
-    discontinuityCount: 0,
-    ...parts,
-  };
-}
+const chunk = testChunk;
 
 function noisyChunk(index: number): MediaChunk {
   const frames = Array.from({ length: 25 }, (_, i) =>

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineDetector } from '../detectors/contract.js';
 import { silenceDetector } from '../detectors/silence/silence.js';
 import type { MediaChunk } from '../media/chunk.js';
+import { testChunk } from '../test-support/chunks.js';
 import { DetectorPipeline } from './detector-pipeline.js';
 
 const failing = defineDetector({
@@ -21,17 +22,10 @@ const failing = defineDetector({
 });
 
 function silentChunk(index: number): MediaChunk {
-  return {
-    index,
-    startSeconds: index,
-    endSeconds: index + 1,
-    video: [],
-    audio: { startSeconds: index, sampleRate: 8000, samples: [new Float32Array(8000)], gaps: [] },
+  return testChunk(index, {
     hasVideoStream: false,
-    hasAudioStream: true,
-    decodeErrorCount: 0,
-    discontinuityCount: 0,
-  };
+    audio: { startSeconds: index, sampleRate: 8000, samples: [new Float32Array(8000)], gaps: [] },
+  });
 }
 
 describe('DetectorPipeline', () => {

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeClip } from './clip-writer.js';
-import { drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
+import { audioSpec } from './fixture-parts.js';
+import { clippedTone, drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
 
 export interface DemoChannel {
   readonly id: string;
@@ -77,26 +78,13 @@ export async function prepareDemoChannels(directory: string): Promise<DemoChanne
               );
           },
         },
-        audio: {
-          sampleRate,
-          channels: 2,
-          codec: 'aac',
-          fill(start, out) {
-            out.forEach((samples, channel) => {
-              for (let i = 0; i < samples.length; i++) {
-                const t = (start + i) / sampleRate;
-                if (inside(t, schedule.silentAll) || (channel === 1 && inside(t, schedule.silentRight)))
-                  samples[i] = 0;
-                else if (inside(t, schedule.clipped))
-                  samples[i] = Math.max(
-                    -1,
-                    Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * (start + i)) / sampleRate)),
-                  );
-                else samples[i] = programmeSound(start + i, sampleRate, channel);
-              }
-            });
-          },
-        },
+        audio: audioSpec((index, channel) => {
+          const t = index / sampleRate;
+          if (inside(t, schedule.silentAll) || (channel === 1 && inside(t, schedule.silentRight))) return 0;
+          return inside(t, schedule.clipped)
+            ? clippedTone(index, sampleRate, 220, 2)
+            : programmeSound(index, sampleRate, channel);
+        }),
       });
     }
     channels.push({ id, name, file, faults });

@@ -1,32 +1,11 @@
 /** Fault fixtures for timestamp-level A/V timing (av-timing). */
-import { writeClip, type ClipSpec } from './clip-writer.js';
+import type { ClipSpec } from './clip-writer.js';
+import { fixtureClip } from './fixture-parts.js';
 import type { Fixture } from './fixtures.js';
-import { drawMovingPattern, programmeSound } from './patterns.js';
 
-const fps = 25;
-const sampleRate = 48_000;
-
+/** The shared fixture picture and sound, in MPEG-TS (timestamps are what these faults are about). */
 function clip(path: string, durationSeconds: number, extra: Partial<ClipSpec>): Promise<void> {
-  return writeClip({
-    path,
-    container: 'mpegts',
-    durationSeconds,
-    video: {
-      width: 320,
-      height: 240,
-      framesPerSecond: fps,
-      codec: 'libx264',
-      draw: (i, p) => drawMovingPattern(p, i),
-    },
-    audio: {
-      sampleRate,
-      channels: 2,
-      codec: 'aac',
-      fill: (start, out) =>
-        out.forEach((s, c) => s.forEach((_, i) => (s[i] = programmeSound(start + i, sampleRate, c)))),
-    },
-    ...extra,
-  });
+  return fixtureClip(path, durationSeconds, { container: 'mpegts', ...extra });
 }
 
 export const avTimingFixtures: readonly Fixture[] = [

@@ -5,7 +5,7 @@
  */
 import { writeClip, type AudioSpec, type VideoSpec } from './clip-writer.js';
 import type { ExpectedEvent, Fixture } from './fixtures.js';
-import { drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
+import { clippedTone, drawFlat, drawMovingPattern, programmeSound } from './patterns.js';
 
 const fps = 25;
 const sampleRate = 48_000;
@@ -96,7 +96,7 @@ function variant(kind: string, n: number): Variant {
         expected: [{ detector: 'clipping', startSeconds: start, endSeconds: end }],
         sample: (index, c) =>
           inside(index / sampleRate, start, end)
-            ? Math.max(-1, Math.min(1, drive * Math.sin((2 * Math.PI * frequencyHz * index) / sampleRate)))
+            ? clippedTone(index, sampleRate, frequencyHz, drive)
             : programme(index, c),
       };
     }

@@ -24,6 +24,7 @@ import {
   drawMovingPattern,
   programmeSound,
   tone,
+  clippedTone,
 } from './patterns.js';
 
 export interface ExpectedEvent {
@@ -116,7 +117,7 @@ const baseFixtures: readonly Fixture[] = [
       clip(path, 10, {
         audio: audioSpec((index, channel) =>
           inSpan(index / sampleRate, 5, 7)
-            ? Math.max(-1, Math.min(1, 2 * Math.sin((2 * Math.PI * 220 * index) / sampleRate)))
+            ? clippedTone(index, sampleRate, 220, 2)
             : programmeSound(index, sampleRate, channel),
         ),
       }),

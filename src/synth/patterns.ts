@@ -71,3 +71,8 @@ export function programmeSound(index: number, sampleRate: number, channel: numbe
   const swell = 0.75 + 0.25 * Math.sin((2 * Math.PI * 0.3 * index) / sampleRate);
   return swell * (tone(index, sampleRate, 440 + channel * 110, -22) + tone(index, sampleRate, 1250, -28));
 }
+
+/** A sine at `drive` times full scale, hard-clipped at full scale (drive 2 is 6 dB into clipping). */
+export function clippedTone(index: number, sampleRate: number, frequencyHz: number, drive: number): number {
+  return Math.max(-1, Math.min(1, drive * Math.sin((2 * Math.PI * frequencyHz * index) / sampleRate)));
+}

@@ -13,6 +13,7 @@ import { ArrivalTimeline, PcrScanner } from './arrival-timeline.js';
 import { TsAnalyzer } from './ts-analyzer.js';
 import { packetBytes, pcrWrap27MHz } from './ts-constants.js';
 import { TsFramer } from './ts-framer.js';
+import { writePcr } from './test-support/ts-test-stream.js';
 
 const targetBytes = Number(process.env.BENCH_TS_MB ?? 200) * 1e6;
 const runs = Number(process.env.BENCH_TS_RUNS ?? 3);
@@ -26,17 +27,6 @@ function readPcr(bytes: Uint8Array, at: number): number {
     (bytes[at + 3] ?? 0) * 2 +
     (b4 >> 7);
   return base * 300 + ((b4 & 1) << 8) + (bytes[at + 5] ?? 0);
-}
-
-function writePcr(bytes: Uint8Array, at: number, pcr27MHz: number): void {
-  const base = Math.floor(pcr27MHz / 300);
-  const extension = pcr27MHz % 300;
-  bytes[at] = Math.floor(base / 2 ** 25) & 0xff;
-  bytes[at + 1] = Math.floor(base / 2 ** 17) & 0xff;
-  bytes[at + 2] = Math.floor(base / 2 ** 9) & 0xff;
-  bytes[at + 3] = Math.floor(base / 2) & 0xff;
-  bytes[at + 4] = ((base & 1) << 7) | 0x7e | (extension >> 8);
-  bytes[at + 5] = extension & 0xff;
 }
 
 /** Repeats `clip` to `targetBytes`, continuing each PID's counter and shifting PCRs by the clip's span. */

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChunkTiming, MediaChunk } from '../../media/chunk.js';
+import { testChunk } from '../../test-support/chunks.js';
 import type { EventTransition } from '../contract.js';
 import { avTimingDetector } from './av-timing.js';
 
 function chunk(index: number, timing: Partial<ChunkTiming>): MediaChunk {
-  return {
-    index,
-    startSeconds: index,
-    endSeconds: index + 1,
-    video: [],
-    audio: null,
-    hasVideoStream: true,
-    hasAudioStream: true,
-    decodeErrorCount: 0,
-    discontinuityCount: 0,
+  return testChunk(index, {
     timing: { videoDiscontinuities: 0, audioDiscontinuities: 0, audioCorrectionsMs: [], ...timing },
-  };
+  });
 }
 
 function run(timings: Partial<ChunkTiming>[]): EventTransition[] {

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MediaChunk } from '../../media/chunk.js';
+import { testChunk } from '../../test-support/chunks.js';
 import type { EventTransition } from '../contract.js';
 import { silenceDetector } from './silence.js';
 
 function chunkOf(index: number, channels: Float32Array[], sampleRate: number): MediaChunk {
-  return {
-    index,
-    startSeconds: index,
-    endSeconds: index + 1,
-    video: [],
-    audio: { startSeconds: index, sampleRate, samples: channels, gaps: [] },
+  return testChunk(index, {
     hasVideoStream: false,
-    hasAudioStream: true,
-    decodeErrorCount: 0,
-    discontinuityCount: 0,
-  };
+    audio: { startSeconds: index, sampleRate, samples: channels, gaps: [] },
+  });
 }
 
 function run(seconds: number, channelCount: number, sample: (i: number) => number): EventTransition[] {

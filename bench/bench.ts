@@ -47,9 +47,13 @@ async function generatedClip(): Promise<string> {
 
 function measure(mode: 'decode' | 'full', input: string): Measurement {
   const runner = join(import.meta.dirname, 'run-one.ts');
-  const output = execFileSync(process.execPath, ['--import', 'tsx', runner, mode, input], {
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['--max-semi-space-size=1', '--import', 'tsx', runner, mode, input],
+    {
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measurement;
 }
 

@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is its own): `decode` runs the decode loop and
- * chunker with no detector; `full` runs the whole analysis with every default detector. Prints JSON.
+ * chunker with no detector (no full-resolution planes kept); `full` runs the whole analysis with every default detector. Prints JSON.
  */
 import { analyzeInput } from '../src/analysis/analyze-input.js';
 import { configureDetectors } from '../src/config/detector-config.js';
@@ -24,7 +24,7 @@ if (mode === 'decode') {
     decoderThreads: 1,
   });
   const stats = emptyDecodeStats();
-  for await (const ready of decodeInput(opened, stats)) ready.release();
+  for await (const ready of decodeInput(opened, stats, { fullLumaPerSecond: 0 })) ready.release();
   opened.close();
   mediaSeconds = stats.durationSeconds;
 } else {

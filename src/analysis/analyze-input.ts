@@ -6,6 +6,7 @@ import { decodeInput, emptyDecodeStats, type DecodeStats } from '../media/decode
 import { openInput } from '../media/open-input.js';
 import {
   DetectorPipeline,
+  decodeNeeds,
   type ChunkMeasurements,
   type ConfiguredDetector,
   type DetectorFailure,
@@ -51,12 +52,11 @@ export interface AnalysisSummary {
 }
 
 export async function analyzeInput(input: string, options: AnalyzeOptions): Promise<AnalysisReport> {
-  const wantVideo = options.detectors.some((entry) => entry.detector.needs.video);
-  const wantAudio = options.detectors.some((entry) => entry.detector.needs.audio);
+  const needs = decodeNeeds(options.detectors);
   const opened = await openInput(input, {
     connectTimeoutMs: options.connectTimeoutMs,
-    wantVideo,
-    wantAudio,
+    wantVideo: needs.wantVideo,
+    wantAudio: needs.wantAudio,
     decoderThreads: 1,
   });
   const videoParams = opened.video?.stream.codecpar;
@@ -76,6 +76,7 @@ export async function analyzeInput(input: string, options: AnalyzeOptions): Prom
   let chunkCount = 0;
   try {
     const decodeOptions = {
+      fullLumaPerSecond: needs.fullLumaPerSecond,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.maxSeconds === undefined ? {} : { maxSeconds: options.maxSeconds }),
     };

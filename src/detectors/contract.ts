@@ -62,6 +62,13 @@ export interface Detector<Schema extends z.ZodType = z.ZodType> {
   readonly version: string;
   readonly description: string;
   readonly needs: DetectorNeeds;
+  /**
+   * Pictures a second this detector reads through `frame.luma` at full resolution; the media layer keeps the
+   * plane for the first picture at or after every 1/rate step (the rule `takesEvery` implements) and hands
+   * the others over with `luma: null` and their `lumaSample` only, so a second of 1080p does not sit in
+   * memory whole. Absent on a video detector: every picture.
+   */
+  fullLumaPerSecond?(config: z.output<Schema>): number;
   /** Parsing `{}` gives the defaults. */
   readonly configSchema: Schema;
   create(config: z.output<Schema>): DetectorInstance;

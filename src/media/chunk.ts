@@ -4,6 +4,7 @@
  * Treat pixel planes as valid only while the chunk is being analysed: a detector that needs pixels later
  * keeps its own (small) copy, so the media layer is free to hand out borrowed decoder memory.
  */
+import type { LumaSample } from './features/luma-sample.js';
 
 /** One decoded picture. */
 export interface VideoFrame {
@@ -13,9 +14,14 @@ export interface VideoFrame {
   readonly durationSeconds: number;
   readonly width: number;
   readonly height: number;
-  /** 8-bit luma plane; row `y` starts at `y * lumaStride`. */
-  readonly luma: Uint8Array;
+  /**
+   * 8-bit luma plane at full resolution; row `y` starts at `y * lumaStride`. Null on pictures no selected
+   * detector reads at full resolution (see `Detector.fullLumaPerSecond`): those carry only `lumaSample`.
+   */
+  readonly luma: Uint8Array | null;
   readonly lumaStride: number;
+  /** The ~480-wide luma sample (see features/luma-sample.ts), taken at decode time where `luma` is null. */
+  readonly lumaSample?: LumaSample;
   /** Luma code of black and of nominal white: 16/235 for limited ("TV") range, 0/255 for full range. */
   readonly blackLevel: number;
   readonly whiteLevel: number;

@@ -32,6 +32,8 @@ export interface DecodeOptions {
   readonly onVideoFrame?: (frame: Frame) => void;
   /** Sees every packet of a decoded stream before it is decoded (evidence buffering). Must not keep it. */
   readonly onPacket?: (packet: Packet, stream: OpenedStream) => void;
+  /** Pictures a second to keep full-resolution luma for (see `Detector.fullLumaPerSecond`); default all. */
+  readonly fullLumaPerSecond?: number;
 }
 
 const discontinuityThresholdSeconds = 10;
@@ -67,7 +69,7 @@ export async function* decodeInput(
     maxStreamSkewSeconds: 3,
     audioJitterSeconds: 0.02,
   });
-  const converter = new VideoFrameConverter();
+  const converter = new VideoFrameConverter(options.fullLumaPerSecond);
   const videoClock = input.video ? makeClock(input.video) : null;
   const audioClock = input.audio ? makeClock(input.audio) : null;
   const nominalFrameSeconds = input.video ? frameRateSeconds(input.video) : 0;

@@ -25,6 +25,8 @@ import {
   SWS_POINT,
 } from 'node-av/constants';
 import type { ChromaPlanes, VideoFrame } from './chunk.js';
+import { sampleLumaPlane } from './features/luma-sample.js';
+import { PictureSampler } from './features/picture-sampler.js';
 
 /** Planar formats whose first plane is 8-bit luma, with their chroma subsampling (log2 x, log2 y). */
 const planarYuv = new Map<number, readonly [number, number] | null>([
@@ -77,8 +79,18 @@ export class VideoFrameConverter {
   private readonly pool: Uint8Array[] = [];
   private poolBytes = 0;
 
-  /** `wantChroma`: copy the chroma planes too (only when a detector reads colour). */
-  constructor(private readonly wantChroma = false) {}
+  private readonly fullLuma: PictureSampler | null;
+
+  /**
+   * `fullLumaPerSecond`: keep the full-resolution luma plane of about this many pictures a second (Infinity:
+   * all); the others keep only their luma sample. `wantChroma`: copy the chroma planes too.
+   */
+  constructor(
+    fullLumaPerSecond = Infinity,
+    private readonly wantChroma = false,
+  ) {
+    this.fullLuma = fullLumaPerSecond === Infinity ? null : new PictureSampler(fullLumaPerSecond);
+  }
 
   private takeBuffer(bytes: number): Uint8Array {
     if (bytes !== this.poolBytes) {
@@ -104,11 +116,13 @@ export class VideoFrameConverter {
       if (source !== decoded) source.free();
       return null;
     }
-    // Copy the planes detectors read (luma always, chroma on request) and let the decoder reuse its buffer
-    // at once: holding whole decoded pictures for a 1-second chunk costs half as much memory again.
+    // Copy the planes detectors read (full luma where asked, chroma on request) and let the decoder reuse its
+    // buffer at once: holding whole decoded pictures for a 1-second chunk costs half as much memory again.
+    const keepLuma = this.fullLuma === null || this.fullLuma.takes(timing.timeSeconds);
     const lumaBytes = lumaStride * source.height;
-    const luma = this.takeBuffer(lumaBytes);
-    luma.set(lumaPlane.subarray(0, lumaBytes));
+    const luma = keepLuma ? this.takeBuffer(lumaBytes) : null;
+    luma?.set(lumaPlane.subarray(0, lumaBytes));
+    const sample = luma ? undefined : sampleLumaPlane(lumaPlane, lumaStride, source.width, source.height);
     const fullRange =
       decoded.colorRange === AVCOL_RANGE_JPEG || fullRangeFormats.has(decoded.format) || layout === undefined;
     const chroma = layout && this.wantChroma ? chromaPlanes(source, layout) : null;
@@ -122,6 +136,7 @@ export class VideoFrameConverter {
       height,
       luma,
       lumaStride,
+      ...(sample ? { lumaSample: sample } : {}),
       blackLevel: fullRange ? 0 : 16,
       whiteLevel: fullRange ? 255 : 235,
       chroma,
@@ -135,7 +150,7 @@ export class VideoFrameConverter {
       release: () => {
         if (released) return;
         released = true;
-        this.giveBack(luma);
+        if (luma) this.giveBack(luma);
       },
     };
   }

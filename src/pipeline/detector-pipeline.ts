@@ -12,6 +12,28 @@ export interface ConfiguredDetector {
   readonly config: unknown;
 }
 
+/** What the selected detectors need decoded, together. */
+export interface DecodeNeeds {
+  readonly wantVideo: boolean;
+  readonly wantAudio: boolean;
+  /** Pictures a second any of them reads at full resolution (Infinity: every picture). */
+  readonly fullLumaPerSecond: number;
+}
+
+export function decodeNeeds(configured: readonly ConfiguredDetector[]): DecodeNeeds {
+  let fullLumaPerSecond = 0;
+  for (const { detector, config } of configured) {
+    if (!detector.needs.video) continue;
+    const rate = detector.fullLumaPerSecond ? detector.fullLumaPerSecond(config) : Infinity;
+    fullLumaPerSecond = Math.max(fullLumaPerSecond, rate);
+  }
+  return {
+    wantVideo: configured.some((entry) => entry.detector.needs.video),
+    wantAudio: configured.some((entry) => entry.detector.needs.audio),
+    fullLumaPerSecond,
+  };
+}
+
 export interface DetectorFailure {
   readonly detector: string;
   readonly chunkIndex: number | null;

@@ -23,6 +23,12 @@ export interface SupervisorOptions {
   readonly onExit: (kind: ExitKind, detail: string) => void;
 }
 
+/**
+ * A small young generation: a worker's garbage is mostly short-lived chunk objects, and V8's default 16 MB
+ * semi-spaces cost about 30 MB of RSS per channel for no measurable CPU (README, Performance).
+ */
+const workerV8Flags = ['--max-semi-space-size=1'];
+
 /** The worker entry: compiled JavaScript in production, TypeScript through tsx under the tests. */
 function workerEntry(): { path: string; execArgv: string[] } {
   const here = import.meta.url;
@@ -99,7 +105,7 @@ export class ChannelSupervisor {
   private spawn(): void {
     const { path, execArgv } = workerEntry();
     const child = fork(path, [], {
-      execArgv,
+      execArgv: [...workerV8Flags, ...execArgv],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

@@ -11,7 +11,7 @@ import { isStreamqcError } from '../errors/streamqc-error.js';
 import { decodeInput, emptyDecodeStats } from '../media/decode-input.js';
 import { captureFfmpegLog, openInput, type OpenedStream } from '../media/open-input.js';
 import type { Frame, Packet } from 'node-av/lib';
-import { DetectorPipeline } from '../pipeline/detector-pipeline.js';
+import { DetectorPipeline, decodeNeeds } from '../pipeline/detector-pipeline.js';
 import { PacketRing } from '../evidence/packet-ring.js';
 import { encodeJpeg, writeClip, writeThumbnail } from '../evidence/write-evidence.js';
 import { join } from 'node:path';
@@ -70,10 +70,11 @@ async function runSession(
 ): Promise<number> {
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
+  const needs = decodeNeeds(configured);
   const opened = await openInput(channel.url, {
     connectTimeoutMs: start.connectTimeoutMs,
-    wantVideo: configured.some((c) => c.detector.needs.video),
-    wantAudio: configured.some((c) => c.detector.needs.audio),
+    wantVideo: needs.wantVideo,
+    wantAudio: needs.wantAudio,
     decoderThreads: 1,
   });
   const sessionId = randomUUID();
@@ -97,6 +98,7 @@ async function runSession(
       signal,
       onPacket,
       onVideoFrame: maybeSendThumbnail,
+      fullLumaPerSecond: needs.fullLumaPerSecond,
     })) {
       const { chunk } = ready;
       if (channel.loop) {

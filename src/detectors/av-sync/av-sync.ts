@@ -45,6 +45,7 @@ export const avSyncDetector = defineDetector({
   version: '1.0.0',
   description: 'Audio/video offset on flash and tone-burst test signals, beyond BT.1359 detectability',
   needs: { video: true, audio: true },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     const flashes = new FlashOnsets(flashRules);

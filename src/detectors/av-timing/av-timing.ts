@@ -32,6 +32,7 @@ export const avTimingDetector = defineDetector({
   version: '1.0.0',
   description: 'Timestamps: one track jumping alone, or the audio clock drifting from its timestamps',
   needs: { video: true, audio: true },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     let pendingJump: { track: 'video' | 'audio'; atSeconds: number } | null = null;

@@ -21,6 +21,7 @@ export const blackDetector = defineDetector({
   version: '1.0.0',
   description: 'Black picture for longer than the minimum duration',
   needs: { video: true, audio: false },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     let minRatioInEvent = 1;

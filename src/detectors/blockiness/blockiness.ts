@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConditionSpan } from '../condition-span.js';
 import { defineDetector, type EventTransition } from '../contract.js';
 import { round1 } from '../numbers.js';
+import { PictureSampler } from '../../media/features/picture-sampler.js';
 import { macroblockEdgeScore } from './macroblock-edges.js';
 
 const configSchema = z.object({
@@ -45,10 +46,11 @@ export const blockinessDetector = defineDetector({
   version: '1.0.1',
   description: 'Visible edges on the macroblock grid (heavy quantisation, error concealment)',
   needs: { video: true, audio: false },
+  fullLumaPerSecond: (config) => config.framesPerSecond,
   configSchema,
   create(config) {
     const sampleIntervalSeconds = 1 / config.framesPerSecond;
-    let nextSampleSeconds = -Infinity;
+    const sampler = new PictureSampler(config.framesPerSecond);
     const recent: Sample[] = [];
     let blocky = false;
     let maxScoreInEvent = 0;
@@ -87,10 +89,8 @@ export const blockinessDetector = defineDetector({
         let sampled = 0;
         for (const frame of chunk.video) {
           let startSeconds = frame.timeSeconds;
-          if (frame.timeSeconds >= nextSampleSeconds - 1e-6) {
-            nextSampleSeconds += sampleIntervalSeconds;
-            if (nextSampleSeconds <= frame.timeSeconds)
-              nextSampleSeconds = frame.timeSeconds + sampleIntervalSeconds;
+          // The media layer keeps full-resolution luma for the pictures this same rule picks.
+          if (frame.luma && sampler.takes(frame.timeSeconds)) {
             const score = macroblockEdgeScore(frame, config);
             sampled += 1;
             scoreSum += score;

@@ -55,6 +55,7 @@ export function countMacroblockEdges(
   const counts = { gridSegments: 0, gridVisible: 0, controlSegments: 0, controlVisible: 0 };
   const minSum = options.minStepLevels * samplesPerSegment;
   const { luma, lumaStride: stride, width, height } = frame;
+  if (!luma) return counts;
   const lineCountX = Math.floor((width - 1) / lineSpacing);
   const lineCountY = Math.floor((height - 1) / lineSpacing);
   // Sum of |step| over the samples of one 16-pixel segment of each line (small integers).

@@ -15,6 +15,7 @@ export const decodeErrorDetector = defineDetector({
   version: '1.0.0',
   description: 'Frames the decoder reports as corrupt or concealed, and packets it rejects',
   needs: { video: true, audio: true },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     let corruptFrames = 0;

@@ -38,6 +38,7 @@ export const freezeDetector = defineDetector({
   version: '1.2.0',
   description: 'Frozen picture for longer than the minimum duration',
   needs: { video: true, audio: false },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     const maxDifference = dbfsToAmplitude(config.noiseDb);

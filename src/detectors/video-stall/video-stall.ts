@@ -26,6 +26,7 @@ export const videoStallDetector = defineDetector({
   description: 'No new video frames for longer than the minimum gap while the input goes on',
   // Audio is decoded too: without it, a stall at the end of the input could not be told from its end.
   needs: { video: true, audio: true },
+  fullLumaPerSecond: () => 0,
   configSchema,
   create(config) {
     const intervals: number[] = [];

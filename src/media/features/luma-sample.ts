@@ -18,28 +18,40 @@ const targetWidth = 480;
 const cache = new WeakMap<VideoFrame, LumaSample>();
 
 export function lumaSample(frame: VideoFrame): LumaSample {
+  if (frame.lumaSample) return frame.lumaSample;
   const cached = cache.get(frame);
   if (cached) return cached;
-  const step = Math.max(1, Math.floor(frame.width / targetWidth));
-  const width = Math.floor(frame.width / step);
-  const height = Math.floor(frame.height / step);
+  const sample = frame.luma
+    ? sampleLumaPlane(frame.luma, frame.lumaStride, frame.width, frame.height)
+    : sampleLumaPlane(new Uint8Array(0), 0, 0, 0);
+  cache.set(frame, sample);
+  return sample;
+}
+
+/** Samples a luma plane of `width` x `height` pixels whose rows start every `stride` bytes. */
+export function sampleLumaPlane(
+  plane: Uint8Array,
+  stride: number,
+  frameWidth: number,
+  frameHeight: number,
+): LumaSample {
+  const step = Math.max(1, Math.floor(frameWidth / targetWidth));
+  const width = Math.floor(frameWidth / step);
+  const height = Math.floor(frameHeight / step);
   const values = new Uint8Array(width * height);
   const histogram = new Uint32Array(256);
-  const luma = frame.luma;
   const offsetX = step >> 1;
   let out = 0;
   for (let y = 0; y < height; y++) {
-    let at = (y * step + offsetX) * frame.lumaStride + offsetX;
+    let at = (y * step + offsetX) * stride + offsetX;
     for (let x = 0; x < width; x++) {
-      const value = luma[at] as number;
+      const value = plane[at] as number;
       values[out++] = value;
       histogram[value] = (histogram[value] as number) + 1;
       at += step;
     }
   }
-  const sample = { width, height, step, values, histogram };
-  cache.set(frame, sample);
-  return sample;
+  return { width, height, step, values, histogram };
 }
 
 /** Fraction (0-1) of samples with luma at most `maxLuma`. */

@@ -139,13 +139,18 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const format = new FormatContext();
   format.allocContext();
   const timeoutMicroseconds = String(options.connectTimeoutMs * 1000);
+  // FFmpeg's RTMP client reads `timeout` as "wait this long for a peer to connect" and turns into a
+  // server: for rtmp:// the I/O timeout and the interrupt timer bound the connection instead.
+  const isRtmp = /^rtmps?:/i.test(url);
   const ffmpegOptions = isNetwork
     ? Dictionary.fromObject({
-        timeout: timeoutMicroseconds,
+        ...(isRtmp ? {} : { timeout: timeoutMicroseconds }),
         rw_timeout: timeoutMicroseconds,
         reconnect: '0',
         // A live input must start fast: FFmpeg's default probe reads 5 s of MPEG-TS before the first frame.
-        analyzeduration: '1500000',
+        // RTMP is the exception: a server starts a new player's video at the next key frame, and FLV
+        // declares a stream only when its first packet comes, so a short probe can miss the picture.
+        analyzeduration: isRtmp ? '5000000' : '1500000',
         probesize: '2000000',
       })
     : null;

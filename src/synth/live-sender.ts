@@ -1,7 +1,8 @@
 /**
  * A local live source for demos, tests and the load benchmark: plays a media file in a loop at real-time
- * speed as MPEG-TS to a URL FFmpeg can write (udp://127.0.0.1:PORT), with timestamps that keep increasing
- * across loops, as a real encoder's would. Runs in its own process so the monitor's timing is its own.
+ * speed to a URL FFmpeg can write, with timestamps that keep increasing across loops, as a real encoder's
+ * would: MPEG-TS over udp:// or srt:// (caller, or `?mode=listener`), FLV to an RTMP server, or RTSP
+ * (ANNOUNCE/RECORD) to an RTSP server that restreams it. Runs in its own process so the monitor's timing is its own.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,20 +12,27 @@ import { AV_LOG_QUIET, AV_NOPTS_VALUE } from 'node-av/constants';
 
 export interface LiveSender {
   readonly pid: number | undefined;
+  /** Settles when the sender process ends (for example a caller that found no listener). */
+  readonly exited: Promise<void>;
   /** Stops sending (the source disappears). */
   close(): Promise<void>;
 }
 
-export function startLiveSender(file: string, url: string): LiveSender {
+/** The container each kind of URL is written in. */
+export type SenderFormat = 'mpegts' | 'flv' | 'rtsp';
+
+export function startLiveSender(file: string, url: string, format: SenderFormat = 'mpegts'): LiveSender {
   const here = import.meta.url;
   const typescript = here.endsWith('.ts');
   const entry = fileURLToPath(new URL(typescript ? './live-sender-main.ts' : './live-sender-main.js', here));
-  const child: ChildProcess = fork(entry, [file, url], {
+  const child: ChildProcess = fork(entry, [file, url, format], {
     execArgv: typescript ? ['--import', 'tsx'] : [],
     stdio: 'ignore',
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     pid: child.pid,
+    exited,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
@@ -36,10 +44,10 @@ export function startLiveSender(file: string, url: string): LiveSender {
 }
 
 /** The sender's loop (runs in the child process). */
-export async function sendForever(file: string, url: string): Promise<void> {
+export async function sendForever(file: string, url: string, format: SenderFormat = 'mpegts'): Promise<void> {
   Log.setLevel(AV_LOG_QUIET);
   const output = new FormatContext();
-  if (output.allocOutputContext2(null, 'mpegts', url) < 0) throw new Error(`cannot write MPEG-TS to ${url}`);
+  if (output.allocOutputContext2(null, format, url) < 0) throw new Error(`cannot write ${format} to ${url}`);
   let input = await openFile(file);
   const outputStreams: Stream[] = [];
   for (const stream of input.streams) {
@@ -49,7 +57,8 @@ export async function sendForever(file: string, url: string): Promise<void> {
     created.timeBase = stream.timeBase;
     outputStreams.push(created);
   }
-  if ((await output.openOutput()) < 0 || (await output.writeHeader(null)) < 0)
+  // RTSP opens its own connections in writeHeader; the others write through an I/O context opened here.
+  if ((format !== 'rtsp' && (await output.openOutput()) < 0) || (await output.writeHeader(null)) < 0)
     throw new Error(`cannot open ${url}`);
   const packet = new Packet();
   packet.alloc();

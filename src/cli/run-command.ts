@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { startApiServer } from '../api/api-server.js';
+import { archivingSink } from '../archive/archiving-sink.js';
+import { createS3ResultArchive } from '../archive/s3-result-archive.js';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
@@ -41,7 +43,7 @@ function openStore(config: ServiceConfig): ResultStore {
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
   const store = openStore(config);
-  const chunks = new BatchedChunkWriter({
+  const writer = new BatchedChunkWriter({
     store,
     flushIntervalMs: config.storage.flushIntervalMs,
     onWriteError: (error, counters) =>
@@ -50,6 +52,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         'chunk write failed',
       ),
   });
+  const archive = config.archive.s3 ? createS3ResultArchive(config.archive.s3, logger) : null;
+  const chunks = archive ? archivingSink(writer, archive) : writer;
   // zod's optional keys come out as `undefined`; the notifier's types want them absent.
   const targets = config.notifications.map(
     (target) =>
@@ -78,6 +82,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     async stop() {
       await api.close();
       await monitor.stop();
+      await archive?.close();
     },
   };
 }

@@ -4,9 +4,10 @@
  * test; the uploads, the server and the gzip are real.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { ChunkRecord } from '../service/model.js';
 import { baseTimeMs, exampleChunk } from '../store/result-store.fixtures.js';
 import { waitUntil } from '../test-support/local-receiver.js';
@@ -185,6 +186,46 @@ describe('S3ResultArchive', () => {
       await server.start();
     }
   });
+
+  // The timeout only guards against a hang: close() must not wait for the 60 s upload timeout.
+  it(
+    'abandons an upload that hangs, at its timeout and at the close() deadline',
+    { timeout: 20_000 },
+    async () => {
+      // Accepts connections and never answers.
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const address = silent.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const hangingClient = new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: s3TestCredentials,
+        maxAttempts: 1,
+      });
+      try {
+        const { archive, clock } = testArchive(server, hangingClient, 'hang', { uploadTimeoutMs: 100 });
+        for (const record of chunks('news', 0, 3)) archive.add(record);
+        clock.set(minute2214 + 5_000);
+        await waitUntil(() => archive.counters().failedUploads >= 1, 5000, 'the upload timeout');
+        await archive.close(0);
+
+        // With a long upload timeout, the deadline of close() is what ends the hanging upload.
+        const patient = testArchive(server, hangingClient, 'hang', { uploadTimeoutMs: 60_000 }).archive;
+        for (const record of chunks('news', 0, 3)) patient.add(record);
+        const counters = await patient.close(300);
+        assert.equal(counters.droppedRecords, 3);
+        assert.equal(counters.archivedRecords, 0);
+        assert.equal(counters.failedUploads, 1);
+      } finally {
+        hangingClient.destroy();
+        for (const socket of sockets) socket.destroy();
+        silent.close();
+      }
+    },
+  );
 
   it('keeps at most maxBufferedRecords rows: the oldest go, counted, logged once', async () => {
     const { archive, clock, logs } = testArchive(server, client, 'bounded', { maxBufferedRecords: 5 });

@@ -102,6 +102,8 @@ export class S3ResultArchive {
   /** Periods that have ended, oldest first; the first one is the one being uploaded or retried. */
   readonly #sealed: Batch[] = [];
   #uploading: Batch | null = null;
+  /** Aborts the upload under way: at its timeout, or when close() reaches its deadline. */
+  #abortUpload: AbortController | null = null;
   #draining: Promise<void> | null = null;
   #nextAttemptAtMs = 0;
   #pendingRecords = 0;
@@ -162,8 +164,9 @@ export class S3ResultArchive {
 
   /**
    * Writes out every period, ended or not, and uploads until everything is archived or `timeoutMs` has
-   * passed (retrying failures with the usual pauses, cut short by the deadline). Rows still not uploaded
-   * then are counted as dropped and logged. Safe to call more than once.
+   * passed (retrying failures with the usual pauses, cut short by the deadline; an upload under way at the
+   * deadline is abandoned). Rows still not uploaded then are counted as dropped and logged. Safe to call
+   * more than once.
    */
   async close(timeoutMs = 10_000): Promise<ArchiveCounters> {
     if (!this.#closed) {
@@ -172,6 +175,8 @@ export class S3ResultArchive {
       this.#sealWhere(() => true);
     }
     const deadlineMs = Date.now() + timeoutMs;
+    // An upload still under way at the deadline is abandoned, so shutdown never waits longer.
+    const deadlineTimer = setTimeout(() => this.#abortUpload?.abort(), timeoutMs);
     for (;;) {
       await this.#draining;
       if (this.#sealed.length === 0 || Date.now() >= deadlineMs) break;
@@ -179,6 +184,7 @@ export class S3ResultArchive {
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       this.#startDrain();
     }
+    clearTimeout(deadlineTimer);
     if (this.#sealed.length > 0) {
       const lost = this.#sealed.reduce((sum, batch) => sum + batch.records.length, 0);
       this.#sealed.length = 0;
@@ -259,10 +265,18 @@ export class S3ResultArchive {
   async #upload(key: string, records: readonly ChunkRecord[]): Promise<void> {
     const ndjson = records.map((record) => `${JSON.stringify(record)}\n`).join('');
     const body = await gzipAsync(Buffer.from(ndjson, 'utf8'));
-    await this.#client.send(
-      new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentType: 'application/gzip' }),
-      { abortSignal: AbortSignal.timeout(this.#uploadTimeoutMs) },
-    );
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(), this.#uploadTimeoutMs);
+    this.#abortUpload = abort;
+    try {
+      await this.#client.send(
+        new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentType: 'application/gzip' }),
+        { abortSignal: abort.signal },
+      );
+    } finally {
+      clearTimeout(timeout);
+      this.#abortUpload = null;
+    }
   }
 
   #recordFailure(error: unknown, key: string): void {

@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { startApiServer } from '../api/api-server.js';
 import { archivingSink } from '../archive/archiving-sink.js';
-import { createS3ResultArchive } from '../archive/s3-result-archive.js';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
@@ -43,7 +42,7 @@ function openStore(config: ServiceConfig): ResultStore {
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
   const store = openStore(config);
-  const writer = new BatchedChunkWriter({
+  const chunks = new BatchedChunkWriter({
     store,
     flushIntervalMs: config.storage.flushIntervalMs,
     onWriteError: (error, counters) =>
@@ -52,8 +51,11 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         'chunk write failed',
       ),
   });
-  const archive = config.archive.s3 ? createS3ResultArchive(config.archive.s3, logger) : null;
-  const chunks = archive ? archivingSink(writer, archive) : writer;
+  // Loaded only when configured: the AWS SDK adds most of a second and 20 MB to every command's start.
+  const archive = config.archive.s3
+    ? (await import('../archive/s3-result-archive.js')).createS3ResultArchive(config.archive.s3, logger)
+    : null;
+  const chunkSink = archive ? archivingSink(chunks, archive) : chunks;
   // zod's optional keys come out as `undefined`; the notifier's types want them absent.
   const targets = config.notifications.map(
     (target) =>
@@ -62,7 +64,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       ) as unknown as NotificationTarget,
   );
   const notifier = createNotifier({ targets, logger });
-  const monitor = new Monitor({ config, store, chunks, notifier, logger });
+  const monitor = new Monitor({ config, store, chunks: chunkSink, notifier, logger });
   await monitor.start();
   const authToken = config.http.authToken ?? process.env[config.http.authTokenEnv] ?? null;
   const api = await startApiServer({

@@ -85,21 +85,31 @@ function report(name: string, { decode, full }: { decode: Measurement; full: Mea
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
-/** Per-channel costs for `streamqc plan`: CPU seconds per media second, decode and each detector. */
+/**
+ * Per-channel costs for `streamqc plan`: CPU seconds per media second, decode and each detector. The
+ * pipeline times detectors on the wall clock, which a busy machine inflates; so the detectors' total is the
+ * process CPU that full analysis adds to decode-only, shared out in proportion to those timings.
+ */
 async function recordCosts(
   profile: string,
   source: string,
   { decode, full }: { decode: Measurement; full: Measurement },
 ): Promise<void> {
   const path = benchCostsPath();
+  const decodeCores = decode.cpuSeconds / decode.mediaSeconds;
+  const detectorsCores = Math.max(0, full.cpuSeconds / full.mediaSeconds - decodeCores);
+  const timedMs = Object.values(full.detectorCpuMs).reduce((a, b) => a + b, 0);
   await recordBenchCosts(path, profile, {
     file: {
       measuredAtIso: new Date().toISOString(),
       machine: thisMachine(),
       source: `npm run bench, ${source}`,
-      decodeCoresPerChannel: decode.cpuSeconds / decode.mediaSeconds,
+      decodeCoresPerChannel: decodeCores,
       detectorCoresPerChannel: Object.fromEntries(
-        Object.entries(full.detectorCpuMs).map(([id, ms]) => [id, ms / 1000 / full.mediaSeconds]),
+        Object.entries(full.detectorCpuMs).map(([id, ms]) => [
+          id,
+          timedMs > 0 ? (ms / timedMs) * detectorsCores : 0,
+        ]),
       ),
       peakRssMb: full.peakRssMb,
     },

@@ -195,7 +195,17 @@ export class S3ResultArchive {
         'archive: rows not uploaded before shutdown',
       );
     }
-    return this.counters();
+    const counters = this.counters();
+    this.#logger.info(
+      {
+        archivedObjects: counters.archivedObjects,
+        archivedRecords: counters.archivedRecords,
+        droppedRecords: counters.droppedRecords,
+        failedUploads: counters.failedUploads,
+      },
+      'archive closed',
+    );
+    return counters;
   }
 
   counters(): ArchiveCounters {

@@ -247,7 +247,8 @@ export class S3ResultArchive {
       const key = archiveObjectKey({
         prefix: this.#prefix,
         channelId: batch.channelId,
-        startMs: Math.min(...batch.records.map((record) => record.startedAtMs)),
+        // reduce, not Math.min(...rows): a day-long period holds more rows than a call takes arguments.
+        startMs: batch.records.reduce((earliest, record) => Math.min(earliest, record.startedAtMs), Infinity),
       });
       try {
         await this.#upload(key, batch.records);

@@ -5,7 +5,8 @@
  * real-time speed), runs the monitor with N channels for a fixed time, N = 1, 2, ..., and reports the most
  * channels whose processing lag stayed under 2 s, CPU and RSS per channel (from the workers' heartbeats),
  * and alert latency: fault onset to the webhook received by a local receiver. Decode-only capacity comes
- * from the same machine in the same run (bench/run-one.ts decode), so the two can be compared.
+ * from the same machine in the same run (bench/run-one.ts decode), so the two can be compared. The one-channel
+ * trial's CPU and memory go to .cache/bench-costs.json (or $STREAMQC_BENCH_COSTS) for `streamqc plan`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { parseServiceConfig } = (await import(
 const { startLiveSender } = (await import(
   distPath('synth/live-sender.js')
 )) as typeof import('../src/synth/live-sender.js');
+import { benchCostsPath, recordBenchCosts, thisMachine } from '../src/capacity/bench-costs.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';
 import { audioSpec, programme } from '../src/synth/fixture-parts.js';
@@ -181,6 +183,21 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
   };
 }
 
+/** One channel alone, as the service runs it: the live per-channel cost for `streamqc plan`. */
+async function recordLiveCosts(format: Format, alone: Trial): Promise<void> {
+  if (!Number.isFinite(alone.cpuPercentPerChannel) || !Number.isFinite(alone.rssMbPerChannel)) return;
+  await recordBenchCosts(benchCostsPath(), format.name, {
+    live: {
+      measuredAtIso: new Date().toISOString(),
+      machine: thisMachine(),
+      source: `npm run bench:live, ${format.name} H.264 ${format.bitRate / 1e6} Mb/s over UDP, one channel`,
+      coresPerChannel: alone.cpuPercentPerChannel / 100,
+      rssMb: alone.rssMbPerChannel,
+      ...(Number.isFinite(alone.pssMbPerChannel) ? { pssMb: alone.pssMbPerChannel } : {}),
+    },
+  });
+}
+
 process.stdout.write(
   `# streamqc bench:live: ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, ${runSeconds} s per trial\n\n`,
 );
@@ -205,6 +222,7 @@ for (const format of formats) {
         `alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
     );
     results.set(n, ok);
+    if (n === 1) await recordLiveCosts(format, result);
     return ok;
   };
   // One channel alone first: its CPU per media second, free of contention, against decode-only.

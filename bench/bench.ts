@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: decode-only against full-analysis CPU for a generated 1080p30 H.264 5 Mb/s clip and for
  * ../shared/media/bbb-1080p-30s.mp4 when present. Both measured in the same run, one process each, decoder
- * on one thread. Prints the figures the README quotes.
+ * on one thread. Prints the figures the README quotes, and writes the per-channel costs (profiles 1080p30
+ * and 1080p24) to .cache/bench-costs.json (or $STREAMQC_BENCH_COSTS) for `streamqc plan`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchCostsPath, recordBenchCosts, thisMachine } from '../src/capacity/bench-costs.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';
 import { audioSpec, programme } from '../src/synth/fixture-parts.js';
@@ -87,10 +89,47 @@ function report(name: string, { decode, full }: { decode: Measurement; full: Mea
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
+/**
+ * Per-channel costs for `streamqc plan`: CPU seconds per media second, decode and each detector. The
+ * pipeline times detectors on the wall clock, which a busy machine inflates; so the detectors' total is the
+ * process CPU that full analysis adds to decode-only, shared out in proportion to those timings.
+ */
+async function recordCosts(
+  profile: string,
+  source: string,
+  { decode, full }: { decode: Measurement; full: Measurement },
+): Promise<void> {
+  const path = benchCostsPath();
+  const decodeCores = decode.cpuSeconds / decode.mediaSeconds;
+  const detectorsCores = Math.max(0, full.cpuSeconds / full.mediaSeconds - decodeCores);
+  const timedMs = Object.values(full.detectorCpuMs).reduce((a, b) => a + b, 0);
+  await recordBenchCosts(path, profile, {
+    file: {
+      measuredAtIso: new Date().toISOString(),
+      machine: thisMachine(),
+      source: `npm run bench, ${source}`,
+      decodeCoresPerChannel: decodeCores,
+      detectorCoresPerChannel: Object.fromEntries(
+        Object.entries(full.detectorCpuMs).map(([id, ms]) => [
+          id,
+          timedMs > 0 ? (ms / timedMs) * detectorsCores : 0,
+        ]),
+      ),
+      peakRssMb: full.peakRssMb,
+    },
+  });
+  process.stdout.write(`(per-channel costs of ${profile} written to ${path} for streamqc plan)\n\n`);
+}
+
 process.stdout.write(
   `# streamqc bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, best of ${repeats}\n\n`,
 );
-report('generated 1080p30 H.264 5 Mb/s + AAC stereo', compare(await generatedClip()));
+const generated = compare(await generatedClip());
+report('generated 1080p30 H.264 5 Mb/s + AAC stereo', generated);
+await recordCosts('1080p30', 'generated 1080p30 H.264 5 Mb/s + AAC stereo, 30 s', generated);
 const bbb = join(process.env.STREAMQC_REAL_MEDIA ?? join('..', 'shared', 'media'), 'bbb-1080p-30s.mp4');
-if (existsSync(bbb)) report('bbb-1080p-30s.mp4 (H.264 1080p24, AAC 5.1)', compare(bbb));
-else process.stdout.write(`(${bbb} not found: set STREAMQC_REAL_MEDIA to include Big Buck Bunny)\n`);
+if (existsSync(bbb)) {
+  const measured = compare(bbb);
+  report('bbb-1080p-30s.mp4 (H.264 1080p24, AAC 5.1)', measured);
+  await recordCosts('1080p24', 'bbb-1080p-30s.mp4 (H.264 1080p24, AAC 5.1)', measured);
+} else process.stdout.write(`(${bbb} not found: set STREAMQC_REAL_MEDIA to include Big Buck Bunny)\n`);

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { startApiServer } from '../api/api-server.js';
+import { archivingSink } from '../archive/archiving-sink.js';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
@@ -50,6 +51,11 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         'chunk write failed',
       ),
   });
+  // Loaded only when configured: the AWS SDK adds most of a second and 20 MB to every command's start.
+  const archive = config.archive.s3
+    ? (await import('../archive/s3-result-archive.js')).createS3ResultArchive(config.archive.s3, logger)
+    : null;
+  const chunkSink = archive ? archivingSink(chunks, archive) : chunks;
   // zod's optional keys come out as `undefined`; the notifier's types want them absent.
   const targets = config.notifications.map(
     (target) =>
@@ -58,7 +64,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       ) as unknown as NotificationTarget,
   );
   const notifier = createNotifier({ targets, logger });
-  const monitor = new Monitor({ config, store, chunks, notifier, logger });
+  const monitor = new Monitor({ config, store, chunks: chunkSink, notifier, logger });
   await monitor.start();
   const authToken = config.http.authToken ?? process.env[config.http.authTokenEnv] ?? null;
   const api = await startApiServer({
@@ -78,6 +84,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     async stop() {
       await api.close();
       await monitor.stop();
+      await archive?.close();
     },
   };
 }

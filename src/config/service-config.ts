@@ -94,6 +94,27 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Per-chunk results copied to object storage (docs/DEPLOYMENT.md); off unless `archive.s3` is set. */
+    archive: z
+      .object({
+        s3: z
+          .object({
+            /** For S3-compatible stores (MinIO, Ceph, ...); AWS when absent. */
+            endpoint: z.string().url().optional(),
+            region: z.string().min(1),
+            bucket: z.string().min(3),
+            prefix: z.string().default('streamqc'),
+            /** `bucket` in the path rather than the host name: most S3-compatible stores need it. */
+            forcePathStyle: z.boolean().optional(),
+            /** One object per channel per period. */
+            periodSeconds: z.number().int().min(1).max(86_400).default(60),
+            maxBufferedRecords: z.number().int().positive().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     noSignalSeconds: z.number().positive().default(5),
     alerts: z
       .object({

@@ -14,6 +14,7 @@ const routes = buildRoutes({
   logger: silentLogger,
   events: createEventStreams({ api, logger: silentLogger, heartbeatIntervalMs: 15_000, maxStreams: 1 }),
   nowMs: () => 0,
+  evidenceDirectory: '/nonexistent',
 });
 
 function collectRefs(value: unknown, found: Set<string>): Set<string> {

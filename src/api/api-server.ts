@@ -89,7 +89,14 @@ function writeReply(response: ServerResponse, reply: Reply): void {
   }
 }
 
+/** `.` and `..` segments, also written `%2e`: URL parsing would resolve them, so a path could step sideways. */
+const dotSegment = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 function parseRequestUrl(request: IncomingMessage): URL {
+  const target = request.url ?? '/';
+  const rawPath = target.split(/[?#]/, 1)[0] ?? '';
+  // Browsers resolve dot segments before sending; a request that still has them is crafted.
+  if (dotSegment.test(rawPath)) throw badRequest('the request path must not contain . or .. segments');
   try {
     // Prefixing keeps a path such as `//host/x` a path instead of letting URL read a host from it.
     return new URL(`http://localhost${request.url ?? '/'}`);

@@ -9,6 +9,7 @@ import { detectors } from '../detectors/registry.js';
 import { isStreamqcError, StreamqcError } from '../errors/streamqc-error.js';
 import { analyzeTsCommand } from '../transport/analyze-ts-command.js';
 import { formatText } from './format-text.js';
+import { hashTokenCommand } from './hash-token-command.js';
 import { runCommand, validateConfigCommand } from './run-command.js';
 
 const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors id,id] [--config file]
@@ -16,6 +17,7 @@ const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors
        streamqc analyze-ts <file.ts> [--format text|json] [--windows]   MPEG-TS checks (TR 101 290)
        streamqc run --config file.yaml [--detectors id,id] [--shard INDEX/COUNT] [--port N]
        streamqc validate-config file.yaml
+       streamqc hash-token [--scrypt]   hash an API token read from stdin (for http.tokens)
        streamqc detectors            list detectors and their defaults
        streamqc --version`;
 
@@ -128,6 +130,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'validate-config':
         return await validateConfigCommand(rest);
+      case 'hash-token':
+        return await hashTokenCommand(rest);
       case '--version':
       case 'version':
         return await printVersion();

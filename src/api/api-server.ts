@@ -166,7 +166,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const { apiError, logLevel } = toApiError(error);
       if (logLevel === 'error') logger.error({ err: error, method, path }, 'API request failed');
       else if (logLevel === 'warn') logger.warn({ err: error, method, path }, 'API request failed for now');
-      else if (apiError.status === 401 || apiError.status === 403 || apiError.status === 429) {
+      // 429s are not logged one by one: a flood would become a flood of log lines.
+      else if (apiError.status === 401 || apiError.status === 403) {
         logger.warn({ method, path, remoteAddress, status: apiError.status }, 'API request refused');
       }
       // A streamed answer that fails after its headers can only be cut short.

@@ -15,6 +15,7 @@ import {
 import { fakeChannelStatus, fakeIncident } from '../test-support/fake-monitor-api.js';
 import { tokenCookieName } from './auth.js';
 import { maxBodyBytes } from './http-io.js';
+import { failedTokenChecksPerMinute } from './rate-limit.js';
 
 interface RawAnswer {
   readonly status: number;
@@ -193,6 +194,24 @@ describe('API rate limits', () => {
       assert.deepEqual(reader, [200, 200, 200, 429]);
       assert.equal((await t.request('/api/channels', { token: testToken })).status, 200);
       assert.equal((await t.request('/api/channels')).status, 200, 'anonymous loopback reads use no token');
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('stops checking tokens from an address after 30 wrong ones a minute', async () => {
+    const t = await startTestServer();
+    try {
+      const statuses = new Set<number>();
+      for (let index = 0; index < failedTokenChecksPerMinute; index += 1) {
+        statuses.add((await t.request('/api/channels', { token: `wrong-token-${index}` })).status);
+      }
+      assert.deepEqual([...statuses], [401]);
+      const guess = await t.request('/api/channels', { token: 'wrong-token-again' });
+      assert.equal(guess.status, 429);
+      assert.match((await errorOf(guess)).message, /too many wrong tokens from this address/);
+      assert.equal((await t.request('/api/channels', { token: testToken })).status, 429, 'not even checked');
+      assert.equal((await t.request('/api/channels')).status, 200, 'reads without a token go on');
     } finally {
       await t.server.close();
     }

@@ -16,7 +16,12 @@ import { createEventStreams } from './event-stream.js';
 import { readJsonBody, sendEmpty, sendError, sendJson, sendText } from './http-io.js';
 import { incidentRoutes } from './incident-routes.js';
 import type { RouteDeps } from './route-deps.js';
-import { createRateLimiter, defaultRateLimits, type RateLimits } from './rate-limit.js';
+import {
+  createRateLimiter,
+  defaultRateLimits,
+  failedTokenChecksPerMinute,
+  type RateLimits,
+} from './rate-limit.js';
 import { applySecurityHeaders, createCorsPolicy } from './response-policy.js';
 import { matchRoute, type Reply, type Route } from './router.js';
 import { systemRoutes } from './system-routes.js';
@@ -130,14 +135,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const authorizer = createAuthorizer({
     tokens: options.tokens,
     anonymousReads: options.anonymousReads ?? 'loopback',
+    failedChecks: createRateLimiter({
+      perMinute: failedTokenChecksPerMinute,
+      what: 'wrong tokens from this address',
+      nowMs,
+    }),
   });
   const rateLimits = options.rateLimits ?? defaultRateLimits;
   const addressLimiter = createRateLimiter({
     perMinute: rateLimits.perAddressPerMinute,
-    what: 'address',
+    what: 'requests from this address',
     nowMs,
   });
-  const tokenLimiter = createRateLimiter({ perMinute: rateLimits.perTokenPerMinute, what: 'token', nowMs });
+  const tokenLimiter = createRateLimiter({
+    perMinute: rateLimits.perTokenPerMinute,
+    what: 'requests with this token',
+    nowMs,
+  });
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const bodyTimeoutMs = options.bodyTimeoutMs ?? defaultBodyTimeoutMs;
 

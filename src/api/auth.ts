@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './api-error.js';
+import type { RateLimiter } from './rate-limit.js';
 import { sha256Digest, tokenMatches, type TokenHash } from './token-hash.js';
 
 export const apiRoles = ['read', 'admin'] as const;
@@ -87,8 +88,10 @@ export function isLoopbackRequest(request: IncomingMessage): boolean {
 export function createAuthorizer(options: {
   readonly tokens: readonly ApiToken[];
   readonly anonymousReads: AnonymousReads;
+  /** Wrong tokens per remote address: once spent, tokens from there are not even checked (429). */
+  readonly failedChecks: RateLimiter;
 }): Authorizer {
-  const { tokens, anonymousReads } = options;
+  const { tokens, anonymousReads, failedChecks } = options;
   const changesEnabled = tokens.some((token) => token.role === 'admin');
   // scrypt costs tens of milliseconds; a token that matched once is remembered by its SHA-256.
   const scryptMatches = new Map<string, ApiToken>();
@@ -138,8 +141,13 @@ export function createAuthorizer(options: {
           challenge,
         );
       }
+      const address = request.socket.remoteAddress ?? 'unknown';
+      failedChecks.check(address);
       const token = await findToken(presented);
-      if (token === null) throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is not valid', challenge);
+      if (token === null) {
+        failedChecks.take(address);
+        throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is not valid', challenge);
+      }
       if (access === 'admin' && token.role !== 'admin') {
         throw new ApiError(
           403,

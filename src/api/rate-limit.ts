@@ -10,6 +10,8 @@ import { ApiError } from './api-error.js';
 export interface RateLimiter {
   /** Takes one request from `key`'s bucket; throws 429 with Retry-After (whole seconds) when it is empty. */
   take(key: string): void;
+  /** Throws the same 429 when `key`'s bucket is empty, without taking from it. */
+  check(key: string): void;
 }
 
 /** Enough for every address of a large site; each entry is a few hundred bytes. */
@@ -17,7 +19,7 @@ const defaultMaxKeys = 10_000;
 
 export function createRateLimiter(options: {
   readonly perMinute: number;
-  /** Names the limit in the 429 message: 'address', 'token'. */
+  /** Names what is limited in the 429 message: 'requests from this address'. */
   readonly what: string;
   readonly nowMs: () => number;
   readonly maxKeys?: number;
@@ -25,24 +27,34 @@ export function createRateLimiter(options: {
   const maxKeys = options.maxKeys ?? defaultMaxKeys;
   // A Map iterates in insertion order; re-inserting on use keeps the least recently used key first.
   const buckets = new Map<string, TokenBucket>();
+  const bucketFor = (key: string): TokenBucket => {
+    let bucket = buckets.get(key);
+    if (bucket) buckets.delete(key);
+    else bucket = createTokenBucket(options.perMinute, options.nowMs);
+    buckets.set(key, bucket);
+    if (buckets.size > maxKeys) {
+      const oldest = buckets.keys().next();
+      if (oldest.done !== true) buckets.delete(oldest.value);
+    }
+    return bucket;
+  };
+  const refuse = (bucket: TokenBucket): ApiError => {
+    const retryAfterSeconds = Math.max(1, Math.ceil(bucket.msUntilToken() / 1000));
+    return new ApiError(
+      429,
+      'TOO_MANY_REQUESTS',
+      `too many ${options.what}: at most ${options.perMinute} per minute`,
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+  };
   return {
     take(key) {
-      let bucket = buckets.get(key);
-      if (bucket) buckets.delete(key);
-      else bucket = createTokenBucket(options.perMinute, options.nowMs);
-      buckets.set(key, bucket);
-      if (buckets.size > maxKeys) {
-        const oldest = buckets.keys().next();
-        if (oldest.done !== true) buckets.delete(oldest.value);
-      }
-      if (bucket.tryTake()) return;
-      const retryAfterSeconds = Math.max(1, Math.ceil(bucket.msUntilToken() / 1000));
-      throw new ApiError(
-        429,
-        'TOO_MANY_REQUESTS',
-        `too many requests from this ${options.what}: at most ${options.perMinute} per minute`,
-        { 'retry-after': String(retryAfterSeconds) },
-      );
+      const bucket = bucketFor(key);
+      if (!bucket.tryTake()) throw refuse(bucket);
+    },
+    check(key) {
+      const bucket = buckets.get(key);
+      if (bucket && bucket.msUntilToken() > 0) throw refuse(bucket);
     },
   };
 }
@@ -59,3 +71,9 @@ export interface RateLimits {
  * channels from one address needs 3000 a minute; the limit stops floods, not dashboards.
  */
 export const defaultRateLimits: RateLimits = { perAddressPerMinute: 6000, perTokenPerMinute: 12_000 };
+
+/**
+ * Wrong tokens per address per minute. Fixed, not configured: nobody legitimate sends this many wrong
+ * tokens, and it bounds both guessing and the CPU a guess costs (an scrypt check takes tens of milliseconds).
+ */
+export const failedTokenChecksPerMinute = 30;

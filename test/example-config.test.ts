@@ -91,6 +91,14 @@ describe('API security settings', () => {
     );
   });
 
+  it('refuses a token in clear in the config and says where it goes instead', async () => {
+    const { parseServiceConfig } = await import('../src/config/service-config.js');
+    assert.throws(
+      () => parseServiceConfig({ http: { authToken: 'a-token-in-clear-0123456789' } }, 'old.yaml'),
+      /http\.authToken: no longer accepted in clear: put its hash in http\.tokens/,
+    );
+  });
+
   it('adds the environment token as an admin token, and refuses a short one', async () => {
     const { parseServiceConfig } = await import('../src/config/service-config.js');
     const { apiTokens } = await import('../src/cli/run-command.js');

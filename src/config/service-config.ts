@@ -84,7 +84,14 @@ export const serviceConfigSchema = z
          * with a name (logs, rate limits) and a role: `read` (every GET) or `admin` (reads and changes).
          */
         tokens: z.array(apiTokenSchema).default([]),
-        /** Names an environment variable that may hold one more admin token, in clear (named `env`). */
+        /** Replaced by `tokens` (hashed): a token in clear in a config file is refused with a pointer. */
+        authToken: z
+          .never({
+            error:
+              'no longer accepted in clear: put its hash in http.tokens (streamqc hash-token) or the token in the environment variable named by http.authTokenEnv',
+          })
+          .optional(),
+        /** Names an environment variable that may hold one more admin token, in clear (named `env:<name>`). */
         authTokenEnv: z.string().default('STREAMQC_API_TOKEN'),
         /** Reads without a token: from this machine only (default), never, or from anywhere. */
         anonymousReads: z.enum(anonymousReadModes).default('loopback'),

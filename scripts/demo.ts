@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { hashToken } from '../src/api/token-hash.js';
 import { startService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { prepareDemoChannels } from '../src/synth/demo-channels.js';
@@ -16,7 +17,8 @@ import { startLiveSender } from '../src/synth/live-sender.js';
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, port: { type: 'string' } } });
 const dataDirectory = join(import.meta.dirname, '..', 'streamqc-data');
 const port = Number(values.port ?? process.env.PORT ?? 8080);
-const token = process.env.STREAMQC_API_TOKEN ?? randomBytes(12).toString('hex');
+// Reads need no token from this machine (http.anonymousReads: loopback); changes need this admin token.
+const token = process.env.STREAMQC_API_TOKEN ?? randomBytes(16).toString('hex');
 
 process.stdout.write('preparing the demo channels (first run only)...\n');
 const channels = await prepareDemoChannels(join(dataDirectory, 'demo-media'));
@@ -27,7 +29,7 @@ const senders = channels.map((channel, index) =>
 );
 const config = parseServiceConfig(
   {
-    http: { port, authToken: token },
+    http: { port, tokens: [{ name: 'demo', role: 'admin', hash: await hashToken(token) }] },
     storage: { path: join(dataDirectory, 'demo.db'), evidenceDirectory: join(dataDirectory, 'evidence') },
     alerts: { defaults: { raiseAfterSeconds: 5, clearAfterSeconds: 5 } },
     channels: channels.map((c, index) => ({ id: c.id, name: c.name, url: udpUrl(index) })),
@@ -43,7 +45,7 @@ process.stdout.write(
     `streamqc is monitoring ${channels.length} demo channels (data in ${dataDirectory}):`,
     ...channels.map((c, index) => `  ${c.id.padEnd(6)} ${udpUrl(index)}  ${c.faults}, every minute`),
     '',
-    `API: ${url}   token for changes: ${token}`,
+    `API: ${url}   admin token for changes: ${token}   (reads from this machine need none)`,
     `Dashboard: ${url}/`,
     `  curl ${url}/api/channels`,
     `  curl '${url}/api/incidents?state=open'`,

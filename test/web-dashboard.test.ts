@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real service:
  * the grid shows every channel with a live picture, the looped black fault (4-7 s of a 12 s file) turns its
  * tile into an alarm, the incident shows on the incidents page with its picture, and a channel can be added
- * and removed through the page with the token. Screenshots go to test-artifacts/ (git-ignored).
+ * and removed through the page with the token, a dashboard whose reads need a token asks for one, and no page
+ * breaks the Content-Security-Policy. Screenshots go to test-artifacts/ (git-ignored).
  * Skipped where /usr/bin/chromium is missing (`apt-get install chromium`).
  */
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { hashToken } from '../src/api/token-hash.js';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { fixturePath } from '../src/synth/fixtures.js';
@@ -27,6 +29,7 @@ describe('web dashboard in a browser', { skip }, () => {
   let service: RunningService;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
@@ -35,7 +38,7 @@ describe('web dashboard in a browser', { skip }, () => {
     const detectors = ['black', 'freeze', 'silence', 'loudness'];
     const config = parseServiceConfig(
       {
-        http: { port: 0, authToken: token },
+        http: { port: 0, tokens: [{ name: 'dashboard-test', role: 'admin', hash: await hashToken(token) }] },
         alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 1 } },
         storage: {
           path: ':memory:',
@@ -62,6 +65,9 @@ describe('web dashboard in a browser', { skip }, () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   after(async () => {
@@ -147,11 +153,9 @@ describe('web dashboard in a browser', { skip }, () => {
     await form.locator('input[name="id"]').fill('added-channel');
     await form.locator('input[name="name"]').fill('Renamed from the page');
     await form.locator('button[type="submit"]').click();
-    await page.waitForFunction(
-      "document.querySelector('.tile[data-channel-id=\"added-channel\"]')?.textContent?.includes('Renamed from the page')",
-      undefined,
-      { timeout: 20_000 },
-    );
+    await page
+      .locator('.tile[data-channel-id="added-channel"]', { hasText: 'Renamed from the page' })
+      .waitFor({ timeout: 20_000 });
     assert.match(
       (await page.locator('#config-message').textContent()) ?? '',
       /Changed channel added-channel/,
@@ -172,5 +176,43 @@ describe('web dashboard in a browser', { skip }, () => {
     await page.locator('[data-chart="black"] svg path').first().waitFor({ timeout: 20_000 });
     await page.locator('#detectors tr').first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(artifacts, 'channel.png'), fullPage: true });
+  });
+
+  it('asks for a token when reads need one, then shows the live state with it', async () => {
+    const guarded = await startService(
+      parseServiceConfig(
+        {
+          http: {
+            port: 0,
+            anonymousReads: 'none',
+            tokens: [{ name: 'wall', role: 'read', hash: await hashToken('wall-display-read-token') }],
+          },
+          storage: { path: ':memory:', evidenceDirectory: join(tmpdir(), 'streamqc-web-guarded-evidence') },
+        },
+        'guarded dashboard test config',
+      ),
+      pino({ level: 'silent' }),
+    );
+    const guardedPage = await browser.newPage();
+    try {
+      const prompts: string[] = [];
+      guardedPage.on('dialog', (dialog) => {
+        prompts.push(dialog.message());
+        void dialog.accept('wall-display-read-token');
+      });
+      await guardedPage.goto(`${guarded.apiUrl}/`);
+      // The event stream opens with the token from the cookie after the one prompt.
+      await guardedPage.locator('#live[data-live="true"]').waitFor({ timeout: 20_000 });
+      assert.equal(prompts.length, 1);
+      assert.equal((await fetch(`${guarded.apiUrl}/api/channels`)).status, 401, 'reads need a token');
+      assert.match(prompts[0] ?? '', /API token/);
+    } finally {
+      await guardedPage.close();
+      await guarded.stop();
+    }
+  });
+
+  it('broke no Content-Security-Policy rule on any page', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -202,7 +202,7 @@ describe('API channels', () => {
     });
     assert.equal(basic.status, 401);
     assert.ok(t.api.channels.has('keep'));
-    assert.ok(t.logged.some((line) => line.level === 'warn' && line.message === 'API change refused'));
+    assert.ok(t.logged.some((line) => line.level === 'warn' && line.message === 'API request refused'));
   });
 
   it('serves the timeline with a 5-minute default window and checks its parameters', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { errorOf, startTestServer, type TestServer } from '../test-support/api-test-support.js';
@@ -17,7 +16,7 @@ describe('API incidents', () => {
   let folder: string;
   before(async () => {
     t = await startTestServer();
-    folder = await mkdtemp(join(tmpdir(), 'streamqc-api-'));
+    folder = t.evidenceDirectory;
     t.api.incidents.set('i1', fakeIncident('i1', { channelId: 'one', kind: 'black', startedAtMs: 1000 }));
     t.api.incidents.set(
       'i2',

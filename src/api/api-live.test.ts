@@ -238,7 +238,7 @@ describe('API server lifecycle', () => {
     const t = await startTestServer();
     const port = Number(new URL(t.server.url).port);
     await assert.rejects(
-      startApiServer({ api: t.api, port, authToken: null }),
+      startApiServer({ api: t.api, port, tokens: [], evidenceDirectory: t.evidenceDirectory }),
       (error: unknown) =>
         error instanceof StreamqcError && error.code === 'BAD_CONFIG' && /EADDRINUSE/.test(error.message),
     );

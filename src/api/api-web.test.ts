@@ -18,7 +18,8 @@ describe('dashboard files', () => {
       ['/index.html', 'text/html', '/static/grid.js'],
       ['/channel.html', 'text/html', '/static/channel.js'],
       ['/incidents.html', 'text/html', '/static/incidents.js'],
-      ['/static/grid.js', 'text/javascript', 'EventSource'],
+      ['/static/grid.js', 'text/javascript', 'openEventStream'],
+      ['/static/common.js', 'text/javascript', 'EventSource'],
       ['/static/dashboard.css', 'text/css', '--alarm'],
     ] as const) {
       const response = await t.request(path);

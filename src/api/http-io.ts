@@ -52,11 +52,28 @@ function tooLarge(): ApiError {
   });
 }
 
-function readBodyBytes(request: IncomingMessage): Promise<Buffer> {
+function notJson(contentType: string | undefined): ApiError {
+  const got = contentType === undefined ? 'none' : contentType;
+  return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got ${got}`);
+}
+
+const jsonContentType = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+function readBodyBytes(request: IncomingMessage, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let receivedBytes = 0;
+    // A client that trickles its body would hold the request (and its memory) open: it gets 408 instead.
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new ApiError(408, 'REQUEST_TIMEOUT', `request body not received within ${timeoutMs} ms`, {
+          connection: 'close',
+        }),
+      );
+    }, timeoutMs);
     const cleanup = (): void => {
+      clearTimeout(timer);
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('error', onError);
@@ -93,21 +110,18 @@ function readBodyBytes(request: IncomingMessage): Promise<Buffer> {
 
 /**
  * Reads the body as JSON. An empty body gives `undefined` (the handler decides whether that is allowed).
- * Fails with 413 past `maxBodyBytes`, 415 for another content type, 400 for malformed JSON.
+ * Fails with 413 past `maxBodyBytes`, 415 for a body that is not declared application/json (checked before
+ * reading when the header says otherwise), 408 when the body takes longer than `timeoutMs`, 400 for
+ * malformed JSON.
  */
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(request: IncomingMessage, timeoutMs: number): Promise<unknown> {
   const declaredBytes = Number(request.headers['content-length'] ?? '0');
   if (declaredBytes > maxBodyBytes) throw tooLarge();
-  const body = await readBodyBytes(request);
-  if (body.length === 0) return undefined;
   const contentType = request.headers['content-type'];
-  if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ApiError(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      `expected content-type application/json, got ${contentType}`,
-    );
-  }
+  if (contentType !== undefined && !jsonContentType.test(contentType)) throw notJson(contentType);
+  const body = await readBodyBytes(request, timeoutMs);
+  if (body.length === 0) return undefined;
+  if (contentType === undefined) throw notJson(contentType);
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {

@@ -31,7 +31,7 @@ function incidentFilter(query: URLSearchParams): IncidentFilter {
   };
 }
 
-function evidenceRoute({ api, logger }: RouteDeps, kind: 'thumbnail' | 'clip'): Route {
+function evidenceRoute({ api, logger, evidenceDirectory }: RouteDeps, kind: 'thumbnail' | 'clip'): Route {
   const media: Record<string, OpenApiMediaType> = {
     [kind === 'thumbnail' ? 'image/jpeg' : 'video/mp2t']: { schema: { type: 'string', format: 'binary' } },
   };
@@ -56,7 +56,8 @@ function evidenceRoute({ api, logger }: RouteDeps, kind: 'thumbnail' | 'clip'): 
     },
     handle: async ({ params, response }) => {
       if (api.getIncident(params.id) === null) throw notFound(`incident ${params.id}`);
-      await sendEvidenceFile(response, api.evidenceFile(params.id, kind), kind, logger);
+      const path = api.evidenceFile(params.id, kind);
+      await sendEvidenceFile(response, { directory: evidenceDirectory, path, kind }, logger);
       return { kind: 'handled' };
     },
   });

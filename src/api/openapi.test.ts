@@ -14,6 +14,7 @@ const routes = buildRoutes({
   logger: silentLogger,
   events: createEventStreams({ api, logger: silentLogger, heartbeatIntervalMs: 15_000, maxStreams: 1 }),
   nowMs: () => 0,
+  evidenceDirectory: '/nonexistent',
 });
 
 function collectRefs(value: unknown, found: Set<string>): Set<string> {
@@ -69,7 +70,7 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('is OpenAPI 3.1, documents every path parameter, and marks changes as needing the token', () => {
+  it('is OpenAPI 3.1, documents every path parameter, and marks what each route needs (nothing, a read token, an admin token)', () => {
     assert.equal(document.openapi, '3.1.0');
     for (const route of routes) {
       const operation = document.paths[openApiPath(route.path)]?.[route.method.toLowerCase() as 'get'];
@@ -79,9 +80,17 @@ describe('OpenAPI document', () => {
         pathParams,
         [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]),
       );
-      assert.equal(operation.security !== undefined, route.mutation, `${route.method} ${route.path}`);
-      if (route.mutation) assert.ok(operation.responses['401'] && operation.responses['403']);
-      assert.ok(operation.responses['default']);
+      const where = `${route.method} ${route.path}`;
+      const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+      const expected = { public: [], read: ['bearerAuth', 'cookieAuth'], admin: ['bearerAuth'] }[
+        route.access
+      ];
+      assert.deepEqual(schemes, expected, where);
+      assert.equal(route.access === 'admin', route.mutation, where);
+      assert.equal(operation.responses['401'] !== undefined, route.access !== 'public', where);
+      assert.equal(operation.responses['403'] !== undefined, route.access === 'admin', where);
+      assert.ok(operation.responses['429'] && operation.responses['default'], where);
+      if (operation.requestBody) assert.ok(operation.responses['413'] && operation.responses['415'], where);
     }
   });
 

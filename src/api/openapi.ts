@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { apiErrorCodes } from './api-error.js';
+import { tokenCookieName } from './auth.js';
 import { maxBodyBytes } from './http-io.js';
 import { acknowledgeSchema, channelInputSchema, channelPatchSchema } from './request-schemas.js';
 import { openApiPath, pathParamNames, type Route } from './router.js';
@@ -70,11 +71,13 @@ export interface OpenApiDocument {
   readonly paths: Readonly<Record<string, Partial<Record<LowerMethod, OpenApiOperation>>>>;
   readonly components: {
     readonly schemas: Readonly<Record<string, JsonSchema>>;
-    readonly securitySchemes: Readonly<
-      Record<string, { type: 'http'; scheme: 'bearer'; description: string }>
-    >;
+    readonly securitySchemes: Readonly<Record<string, SecurityScheme>>;
   };
 }
+
+type SecurityScheme =
+  | { readonly type: 'http'; readonly scheme: 'bearer'; readonly description: string }
+  | { readonly type: 'apiKey'; readonly in: 'cookie'; readonly name: string; readonly description: string };
 
 export function ref(schemaName: string): JsonSchema {
   return { $ref: `#/components/schemas/${schemaName}` };
@@ -240,20 +243,44 @@ function operationFor(route: Route): OpenApiOperation {
   const responses: Record<string, OpenApiResponse> = { ...route.doc.responses };
   if (route.doc.requestBody) {
     responses['400'] ??= errorResponse('The body is not valid JSON or breaks the schema.');
+    responses['408'] = errorResponse('The body did not arrive in time (http.bodyTimeoutMs).');
     responses['413'] = errorResponse(`The body is larger than ${maxBodyBytes} bytes.`);
-    responses['415'] = errorResponse('The body is not application/json.');
+    responses['415'] = errorResponse('The body is not declared as application/json.');
   }
-  if (route.mutation) {
-    responses['401'] = errorResponse('No bearer token, or a wrong one.');
-    responses['403'] = errorResponse('Changes are disabled: the server has no token configured.');
+  if (route.access !== 'public') {
+    responses['401'] = errorResponse(
+      route.access === 'admin'
+        ? 'No bearer token, or a wrong one.'
+        : 'No token (and the request is not an allowed anonymous read), or a wrong one.',
+    );
   }
+  if (route.access === 'admin') {
+    responses['403'] = errorResponse(
+      'The token has the read role only, or no admin token is configured (changes disabled).',
+    );
+  }
+  responses['429'] = errorResponse(
+    'Too many requests from this address or with this token; Retry-After says when to try again.',
+  );
   responses['default'] = errorResponse('Any other failure.');
   return {
     ...route.doc,
     parameters: [...pathParameters, ...(route.doc.parameters ?? [])],
     responses,
-    ...(route.mutation ? { security: [{ bearerAuth: [] }] } : {}),
+    security: securityFor(route),
   };
+}
+
+/** Public routes need nothing; reads take a bearer token or the dashboard's cookie; changes a bearer token. */
+function securityFor(route: Route): readonly Record<string, readonly string[]>[] {
+  switch (route.access) {
+    case 'public':
+      return [];
+    case 'read':
+      return [{ bearerAuth: [] }, { cookieAuth: [] }];
+    case 'admin':
+      return [{ bearerAuth: [] }];
+  }
 }
 
 export function buildOpenApiDocument(routes: readonly Route[]): OpenApiDocument {
@@ -270,7 +297,11 @@ export function buildOpenApiDocument(routes: readonly Route[]): OpenApiDocument 
       version: '1.0.0',
       description:
         'Live stream quality monitor: channels, status, per-second timelines, incidents and evidence. ' +
-        'Reads are open; every change needs `Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message" } }`.',
+        'Tokens have a role: `read` (every GET) or `admin` (reads and changes); changes need ' +
+        '`Authorization: Bearer <token>` with an admin token. Reads need a token too, except from the ' +
+        'monitor machine itself by default (`http.anonymousReads`). Probes and the dashboard files are public. ' +
+        'Requests are rate-limited per address and per token (429 with Retry-After). ' +
+        'Errors are `{ "error": { "code", "message" } }`.',
     },
     paths,
     components: {
@@ -279,7 +310,16 @@ export function buildOpenApiDocument(routes: readonly Route[]): OpenApiDocument 
         bearerAuth: {
           type: 'http',
           scheme: 'bearer',
-          description: 'The token from the config or the environment.',
+          description:
+            'A token whose hash is in http.tokens (`streamqc hash-token`), or the admin token in the environment.',
+        },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: tokenCookieName,
+          description:
+            'The same token in a cookie, which the dashboard sets so that pictures, clips and the event ' +
+            'stream load; honoured for reads only.',
         },
       },
     },

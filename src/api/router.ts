@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from './api-error.js';
+import type { RouteAccess } from './auth.js';
 import type { OperationDoc } from './openapi.js';
 
 export const httpMethods = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
@@ -42,8 +43,10 @@ export type Reply =
 export interface RouteSpec<Path extends string> {
   readonly method: HttpMethod;
   readonly path: Path;
-  /** Changes state: the bearer token is checked before the handler runs. */
+  /** Changes state: an admin token is checked before the handler runs. */
   readonly mutation: boolean;
+  /** Open to anyone (probes, the dashboard's own files); other reads need a read token (see auth.ts). */
+  readonly public?: boolean;
   readonly doc: OperationDoc;
   readonly handle: (context: RequestContext<PathParams<Path>>) => Reply | Promise<Reply>;
 }
@@ -54,6 +57,7 @@ export interface Route {
   readonly method: HttpMethod;
   readonly path: string;
   readonly mutation: boolean;
+  readonly access: RouteAccess;
   readonly doc: OperationDoc;
   readonly segments: readonly Segment[];
   readonly handle: (context: RequestContext<Readonly<Record<string, string>>>) => Reply | Promise<Reply>;
@@ -71,6 +75,7 @@ export function defineRoute<Path extends string>(spec: RouteSpec<Path>): Route {
     method: spec.method,
     path: spec.path,
     mutation: spec.mutation,
+    access: spec.mutation ? 'admin' : spec.public === true ? 'public' : 'read',
     doc: spec.doc,
     segments: parsePattern(spec.path),
     // Safe: match() fills one entry for every `:name` segment of this very path.

@@ -13,6 +13,7 @@ export function systemRoutes({ api, events }: RouteDeps, routes: () => readonly 
       method: 'GET',
       path: '/healthz',
       mutation: false,
+      public: true,
       doc: {
         operationId: 'health',
         summary: 'Liveness: 200 while the process serves requests',
@@ -25,6 +26,7 @@ export function systemRoutes({ api, events }: RouteDeps, routes: () => readonly 
       method: 'GET',
       path: '/readyz',
       mutation: false,
+      public: true,
       doc: {
         operationId: 'ready',
         summary: 'Readiness: 200 once storage is open and every enabled channel has started, else 503',

@@ -34,6 +34,7 @@ export function webRoutes(_deps: RouteDeps): Route[] {
       method: 'GET',
       path,
       mutation: false,
+      public: true,
       doc: { operationId, summary, tags, responses: textResponses('text/html', 'The page.') },
       handle: async ({ response }) => {
         await sendAsset(response, asset);
@@ -51,6 +52,7 @@ export function webRoutes(_deps: RouteDeps): Route[] {
       method: 'GET',
       path: '/static/:file',
       mutation: false,
+      public: true,
       doc: {
         operationId: 'dashboardStatic',
         summary: "The dashboard's scripts and style (only the listed file names)",

@@ -10,6 +10,7 @@ import { isStreamqcError, StreamqcError } from '../errors/streamqc-error.js';
 import { analyzeTsCommand } from '../transport/analyze-ts-command.js';
 import { formatText } from './format-text.js';
 import { planCommand } from './plan-command.js';
+import { hashTokenCommand } from './hash-token-command.js';
 import { runCommand, validateConfigCommand } from './run-command.js';
 
 const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors id,id] [--config file]
@@ -19,6 +20,7 @@ const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors
        streamqc validate-config file.yaml
        streamqc plan --channels N [--profile 1080p30] [--detectors id,id] [--target-load 0.7]
                      [--cores-per-worker N] [--costs file.json] [--format text|json]
+       streamqc hash-token [--scrypt]   hash an API token read from stdin (for http.tokens)
        streamqc detectors            list detectors and their defaults
        streamqc --version`;
 
@@ -133,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateConfigCommand(rest);
       case 'plan':
         return await planCommand(rest);
+      case 'hash-token':
+        return await hashTokenCommand(rest);
       case '--version':
       case 'version':
         return await printVersion();

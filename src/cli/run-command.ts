@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { startApiServer } from '../api/api-server.js';
 import { archivingSink } from '../archive/archiving-sink.js';
+import type { ApiToken } from '../api/auth.js';
+import { minTokenLength, parseTokenHash, sha256Digest } from '../api/token-hash.js';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
@@ -39,8 +41,36 @@ function openStore(config: ServiceConfig): ResultStore {
   return openSqliteStore({ path: config.storage.path });
 }
 
+/**
+ * The configured tokens, plus an admin token from the environment variable the config names, if it is set
+ * (only its hash is kept). A set but short value is refused rather than silently ignored.
+ */
+export function apiTokens(config: ServiceConfig, environment: NodeJS.ProcessEnv): ApiToken[] {
+  const tokens = config.http.tokens.map((token) => {
+    const hash = parseTokenHash(token.hash);
+    // The schema has checked every hash; this cannot happen with a validated config.
+    if (hash === null)
+      throw new StreamqcError('BAD_CONFIG', `http.tokens: token '${token.name}' has no valid hash`);
+    return { name: token.name, role: token.role, hash };
+  });
+  const fromEnvironment = environment[config.http.authTokenEnv];
+  if (fromEnvironment === undefined || fromEnvironment === '') return tokens;
+  if (fromEnvironment.length < minTokenLength) {
+    throw new StreamqcError(
+      'BAD_CONFIG',
+      `${config.http.authTokenEnv}: the API token must be at least ${minTokenLength} characters`,
+    );
+  }
+  const name = `env:${config.http.authTokenEnv}`;
+  return [
+    ...tokens,
+    { name, role: 'admin', hash: { kind: 'sha256', digest: sha256Digest(fromEnvironment) } },
+  ];
+}
+
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  const tokens = apiTokens(config, process.env);
   const store = openStore(config);
   const chunks = new BatchedChunkWriter({
     store,
@@ -66,16 +96,25 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const notifier = createNotifier({ targets, logger });
   const monitor = new Monitor({ config, store, chunks: chunkSink, notifier, logger });
   await monitor.start();
-  const authToken = config.http.authToken ?? process.env[config.http.authTokenEnv] ?? null;
   const api = await startApiServer({
     api: monitor,
     port: config.http.port,
     host: config.http.host,
-    authToken,
+    tokens,
+    anonymousReads: config.http.anonymousReads,
+    rateLimits: config.http.rateLimit,
+    corsOrigins: config.http.corsOrigins,
+    bodyTimeoutMs: config.http.bodyTimeoutMs,
+    evidenceDirectory: config.storage.evidenceDirectory,
     logger,
   });
   logger.info(
-    { url: api.url, channels: monitor.listChannels().length, changesAllowed: authToken !== null },
+    {
+      url: api.url,
+      channels: monitor.listChannels().length,
+      tokens: tokens.map((token) => `${token.name} (${token.role})`),
+      anonymousReads: config.http.anonymousReads,
+    },
     'api listening',
   );
   return {

@@ -7,6 +7,9 @@ import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { findDetector, detectors as allDetectors } from '../detectors/registry.js';
+import { anonymousReadModes, apiRoles } from '../api/auth.js';
+import { defaultRateLimits } from '../api/rate-limit.js';
+import { parseTokenHash, tokenHashFormat } from '../api/token-hash.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -60,15 +63,49 @@ const maintenanceSchema = z
   })
   .strict();
 
+const apiTokenSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, ".", "_" or "-"'),
+    role: z.enum(apiRoles),
+    hash: z.string().refine((hash) => parseTokenHash(hash) !== null, `expected ${tokenHashFormat}`),
+  })
+  .strict();
+
+const originPattern = /^https?:\/\/[^/\s]+$/i;
+
 export const serviceConfigSchema = z
   .object({
     http: z
       .object({
         port: z.number().int().min(0).max(65535).default(8080),
         host: z.string().default('127.0.0.1'),
-        /** Bearer token for changes through the API; `authTokenEnv` names an environment variable instead. */
-        authToken: z.string().min(16).optional(),
+        /**
+         * API tokens, stored hashed (`streamqc hash-token` prints the hash of a token read from stdin), each
+         * with a name (logs, rate limits) and a role: `read` (every GET) or `admin` (reads and changes).
+         */
+        tokens: z.array(apiTokenSchema).default([]),
+        /** Replaced by `tokens` (hashed): a token in clear in a config file is refused with a pointer. */
+        authToken: z
+          .never({
+            error:
+              'no longer accepted in clear: put its hash in http.tokens (streamqc hash-token) or the token in the environment variable named by http.authTokenEnv',
+          })
+          .optional(),
+        /** Names an environment variable that may hold one more admin token, in clear (named `env:<name>`). */
         authTokenEnv: z.string().default('STREAMQC_API_TOKEN'),
+        /** Reads without a token: from this machine only (default), never, or from anywhere. */
+        anonymousReads: z.enum(anonymousReadModes).default('loopback'),
+        rateLimit: z
+          .object({
+            perAddressPerMinute: z.number().int().positive().default(defaultRateLimits.perAddressPerMinute),
+            perTokenPerMinute: z.number().int().positive().default(defaultRateLimits.perTokenPerMinute),
+          })
+          .strict()
+          .prefault({}),
+        /** Origins whose web pages may call the API (CORS), e.g. `https://ops.example.net`; default none. */
+        corsOrigins: z.array(z.string().regex(originPattern, 'expected scheme://host[:port]')).default([]),
+        /** A request body that takes longer than this to arrive is answered 408. */
+        bodyTimeoutMs: z.number().int().positive().default(10_000),
       })
       .strict()
       .prefault({}),
@@ -193,6 +230,12 @@ export function crossCheck(config: ServiceConfig): string[] {
         );
       }
     }
+  });
+  const tokenNames = new Set<string>();
+  config.http.tokens.forEach((token, index) => {
+    if (tokenNames.has(token.name))
+      problems.push(`http.tokens.${index}.name: duplicate token name '${token.name}'`);
+    tokenNames.add(token.name);
   });
   config.maintenance.forEach((window, index) => {
     if (!seen.has(window.channel))

@@ -1,9 +1,21 @@
 /** Starts the API on a free port over a FakeMonitorApi, for the tests in this folder. */
-import { startApiServer, type ApiServer } from '../api/api-server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../api/api-server.js';
 import type { ApiLogger } from '../api/api-logger.js';
+import type { ApiToken } from '../api/auth.js';
+import { sha256Digest } from '../api/token-hash.js';
 import { FakeMonitorApi } from '../test-support/fake-monitor-api.js';
 
+/** The admin token every test server knows (unless `authToken: null`). */
 export const testToken = 'test-token-0123456789';
+/** A read-only token every test server knows. */
+export const testReadToken = 'test-read-token-9876543210';
+
+export function testApiToken(name: string, role: ApiToken['role'], token: string): ApiToken {
+  return { name, role, hash: { kind: 'sha256', digest: sha256Digest(token) } };
+}
 
 export interface LoggedLine {
   readonly level: 'info' | 'warn' | 'error';
@@ -15,13 +27,29 @@ export interface TestServer {
   readonly api: FakeMonitorApi;
   readonly server: ApiServer;
   readonly logged: LoggedLine[];
+  /** A fresh folder the server serves evidence from. */
+  readonly evidenceDirectory: string;
   /** fetch against the server; `token: true` adds the right bearer token, a string adds that one. */
   request(path: string, init?: RequestInit & { token?: boolean | string; json?: unknown }): Promise<Response>;
 }
 
-export async function startTestServer(
-  options: { authToken?: string | null; heartbeatIntervalMs?: number; maxEventStreams?: number } = {},
-): Promise<TestServer> {
+export type TestServerOptions = {
+  /** null: no admin token (changes refused); default `testToken`. */
+  readonly authToken?: string | null;
+} & Partial<
+  Pick<
+    ApiServerOptions,
+    | 'heartbeatIntervalMs'
+    | 'maxEventStreams'
+    | 'anonymousReads'
+    | 'rateLimits'
+    | 'corsOrigins'
+    | 'bodyTimeoutMs'
+    | 'evidenceDirectory'
+  >
+>;
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const api = new FakeMonitorApi();
   const logged: LoggedLine[] = [];
   const logger: ApiLogger = {
@@ -29,20 +57,26 @@ export async function startTestServer(
     warn: (fields, message) => logged.push({ level: 'warn', fields, message }),
     error: (fields, message) => logged.push({ level: 'error', fields, message }),
   };
+  const { authToken, ...serverOptions } = options;
+  const adminToken = authToken === undefined ? testToken : authToken;
+  const evidenceDirectory =
+    options.evidenceDirectory ?? mkdtempSync(join(tmpdir(), 'streamqc-api-evidence-'));
   const server = await startApiServer({
+    ...serverOptions,
     api,
     port: 0,
-    authToken: options.authToken === undefined ? testToken : options.authToken,
+    tokens: [
+      ...(adminToken === null ? [] : [testApiToken('test-admin', 'admin', adminToken)]),
+      testApiToken('test-reader', 'read', testReadToken),
+    ],
+    evidenceDirectory,
     logger,
-    ...(options.heartbeatIntervalMs === undefined
-      ? {}
-      : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
-    ...(options.maxEventStreams === undefined ? {} : { maxEventStreams: options.maxEventStreams }),
   });
   return {
     api,
     server,
     logged,
+    evidenceDirectory,
     request(path, init = {}) {
       const { token, json, ...rest } = init;
       const headers = new Headers(rest.headers);

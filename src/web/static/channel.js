@@ -1,5 +1,13 @@
 // One channel: per-chunk timelines with incident markers, zoom presets, and each detector's current state.
-import { apiRequest, badgeElement, el, formatNumber, formatTime, kindName } from './common.js';
+import {
+  apiRequest,
+  badgeElement,
+  el,
+  formatNumber,
+  formatTime,
+  kindName,
+  openEventStream,
+} from './common.js';
 import { drawChart } from './charts.js';
 
 const channelId = new URLSearchParams(location.search).get('id') ?? '';
@@ -230,7 +238,7 @@ function renderStatus() {
 }
 
 function connect() {
-  const source = new EventSource('/api/events');
+  const source = openEventStream();
   source.addEventListener('status', (event) => {
     const next = JSON.parse(event.data);
     if (next.id !== channelId) return;

@@ -1,20 +1,49 @@
 // Shared by every dashboard page: API calls, the token, DOM building, incident badges and formatting.
 
 const tokenKey = 'streamqc.apiToken';
+// The API reads its token from this cookie for reads only (pictures, clips and the event stream cannot send
+// a header); changes always send the Authorization header. Must match tokenCookieName in src/api/auth.ts.
+const tokenCookie = 'streamqc_token';
 
 export function getToken() {
   return sessionStorage.getItem(tokenKey) ?? '';
 }
 
+function writeTokenCookie(token) {
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  const value = token ? encodeURIComponent(token) : '';
+  const expiry = token ? '' : '; Max-Age=0';
+  document.cookie = `${tokenCookie}=${value}; Path=/; SameSite=Strict${secure}${expiry}`;
+}
+
 export function setToken(token) {
   if (token) sessionStorage.setItem(tokenKey, token);
   else sessionStorage.removeItem(tokenKey);
+  writeTokenCookie(token);
 }
+
+// A tab that already holds a token (a reload) puts it back in the cookie before anything loads.
+if (getToken()) writeTokenCookie(getToken());
 
 /** Wires a password field to the token kept for this browser tab. */
 export function bindTokenField(input) {
   input.value = getToken();
   input.addEventListener('change', () => setToken(input.value.trim()));
+}
+
+let askedForToken = false;
+
+/**
+ * Reads need a token when the dashboard is opened from another machine (the API answers 401): ask once,
+ * keep it for this tab, and reload so that pictures and the event stream use it too.
+ */
+function askForToken(message) {
+  if (askedForToken) return;
+  askedForToken = true;
+  const token = window.prompt(`${message}\nAPI token (a read or admin token; kept for this browser tab):`);
+  if (token === null || token.trim() === '') return;
+  setToken(token.trim());
+  location.reload();
 }
 
 export class ApiRequestError extends Error {
@@ -27,10 +56,8 @@ export class ApiRequestError extends Error {
 /** JSON request to the API; changes carry the token. Throws ApiRequestError with the API's message. */
 export async function apiRequest(path, { method = 'GET', body } = {}) {
   const headers = { accept: 'application/json' };
-  if (method !== 'GET') {
-    const token = getToken();
-    if (token) headers.authorization = `Bearer ${token}`;
-  }
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
     method,
@@ -42,9 +69,22 @@ export async function apiRequest(path, { method = 'GET', body } = {}) {
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) {
     const message = data?.error?.message ?? `${response.status} ${response.statusText}`;
+    if (response.status === 401 && method === 'GET') askForToken(message);
     throw new ApiRequestError(response.status, message);
   }
   return data;
+}
+
+/**
+ * The page's one live feed. The browser closes it for good on an HTTP error such as 401 (it retries only on
+ * network errors); a plain request then tells why, and asks for a token when that is the reason.
+ */
+export function openEventStream() {
+  const source = new EventSource('/api/events');
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) apiRequest('/api/channels').catch(() => {});
+  });
+  return source;
 }
 
 /** Small element builder: el('div', { class: 'x', 'aria-label': 'y' }, child, 'text'). */

@@ -7,6 +7,7 @@ import {
   el,
   formatNumber,
   incidentBadge,
+  openEventStream,
   showMessage,
 } from './common.js';
 
@@ -105,14 +106,10 @@ function renderLevels(node, peaks) {
     const fraction =
       typeof peakDbfs === 'number' ? Math.min(1, Math.max(0, 1 - peakDbfs / meterFloorDbfs)) : 0;
     described.push(`ch${index + 1} ${typeof peakDbfs === 'number' ? `${peakDbfs} dBFS` : 'silent'}`);
-    node.append(
-      el(
-        'div',
-        { class: 'level' },
-        el('div', { class: 'fill', style: `height:${(fraction * 100).toFixed(1)}%` }),
-        el('div', { class: 'label', text: labels[index] }),
-      ),
-    );
+    const fill = el('div', { class: 'fill' });
+    // Through the CSSOM: the Content-Security-Policy forbids style attributes.
+    fill.style.height = `${(fraction * 100).toFixed(1)}%`;
+    node.append(el('div', { class: 'level' }, fill, el('div', { class: 'label', text: labels[index] })));
   });
   node.setAttribute('aria-label', values.length ? `Audio peak levels: ${described.join(', ')}` : 'No audio');
   node.hidden = values.length === 0;
@@ -267,7 +264,7 @@ async function reconcile() {
 }
 
 function connect() {
-  const source = new EventSource('/api/events');
+  const source = openEventStream();
   source.addEventListener('open', () => {
     liveNode.dataset.live = 'true';
     liveNode.textContent = '● LIVE';

@@ -8,6 +8,7 @@ import {
   formatTime,
   getToken,
   kindName,
+  openEventStream,
   showMessage,
 } from './common.js';
 
@@ -206,7 +207,7 @@ function exportCsv() {
 let reloadTimer = null;
 function connect() {
   // New and changed incidents reload the list, at most once a second.
-  const source = new EventSource('/api/events');
+  const source = openEventStream();
   source.addEventListener('incident', () => {
     if (reloadTimer !== null) return;
     reloadTimer = setTimeout(() => {

@@ -55,8 +55,8 @@ function evidenceRoute({ api, logger }: RouteDeps, kind: 'thumbnail' | 'clip'): 
       },
     },
     handle: async ({ params, response }) => {
-      if (api.getIncident(params.id) === null) throw notFound(`incident ${params.id}`);
-      await sendEvidenceFile(response, api.evidenceFile(params.id, kind), kind, logger);
+      if ((await api.getIncident(params.id)) === null) throw notFound(`incident ${params.id}`);
+      await sendEvidenceFile(response, await api.evidenceFile(params.id, kind), kind, logger);
       return { kind: 'handled' };
     },
   });
@@ -96,8 +96,8 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         ],
         responses: { '200': jsonResponse('The incidents.', 'IncidentList') },
       },
-      handle: ({ query }) => {
-        const incidents = api.listIncidents(incidentFilter(query)).map(incidentView);
+      handle: async ({ query }) => {
+        const incidents = (await api.listIncidents(incidentFilter(query))).map(incidentView);
         return { kind: 'json', status: 200, body: { incidents } };
       },
     }),
@@ -111,8 +111,8 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         tags,
         responses: { '200': jsonResponse('The incident.', 'Incident'), '404': incidentNotFound },
       },
-      handle: ({ params }) => {
-        const incident = api.getIncident(params.id);
+      handle: async ({ params }) => {
+        const incident = await api.getIncident(params.id);
         if (incident === null) throw notFound(`incident ${params.id}`);
         return { kind: 'json', status: 200, body: incidentView(incident) };
       },
@@ -136,7 +136,7 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         const { by } = parseAcknowledge(await readJson());
         const incident = api.acknowledgeIncident(params.id, by);
         if (incident === null) {
-          if (api.getIncident(params.id) === null) throw notFound(`incident ${params.id}`);
+          if ((await api.getIncident(params.id)) === null) throw notFound(`incident ${params.id}`);
           // The monitor acknowledges only incidents it still tracks: a closed one is history.
           throw new ApiError(409, 'CONFLICT', `incident ${params.id} cannot be acknowledged (it is closed)`);
         }

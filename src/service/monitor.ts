@@ -23,8 +23,8 @@ import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransit
 /** Where chunk rows go: a batched writer in production. */
 export interface ChunkSink {
   add(record: ChunkRecord): void;
-  flush(): void;
-  close(): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Where incident transitions go besides storage and the live feed. */
@@ -58,6 +58,9 @@ export class Monitor implements MonitorApi {
   private readonly channels = new Map<string, ChannelRuntime>();
   /** Incidents whose save failed (store down): the latest version of each, saved again on every tick. */
   private readonly unsavedIncidents = new Map<string, Incident>();
+  /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
+  private savingIncidents: Promise<void> | null = null;
+  private pruning = false;
   private readonly live = new EventEmitter();
   private readonly config: ServiceConfig;
   private timer: NodeJS.Timeout | null = null;
@@ -71,12 +74,12 @@ export class Monitor implements MonitorApi {
   }
 
   async start(): Promise<void> {
-    const stored = this.options.store.listChannels();
+    const stored = await this.options.store.listChannels();
     const byId = new Map<string, ChannelSpec>(stored.map((c) => [c.id, c]));
     for (const channel of this.config.channels)
       byId.set(channel.id, { ...channel, name: channel.name ?? channel.id });
     const openByChannel = new Map<string, Incident[]>();
-    for (const incident of this.options.store.listIncidents({ state: 'open' })) {
+    for (const incident of await this.options.store.listIncidents({ state: 'open' })) {
       openByChannel.set(incident.channelId, [...(openByChannel.get(incident.channelId) ?? []), incident]);
     }
     for (const spec of byId.values()) {
@@ -88,7 +91,6 @@ export class Monitor implements MonitorApi {
     this.timer.unref();
     this.ready = true;
     this.options.logger.info({ channels: this.channels.size }, 'monitor started');
-    await Promise.resolve();
   }
 
   /** Stops every worker, then writes what is buffered: nothing analysed is lost on SIGTERM. */
@@ -97,11 +99,12 @@ export class Monitor implements MonitorApi {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.channels.values()].map((runtime) => runtime.supervisor?.stop()));
     this.tick();
-    this.options.chunks.flush();
+    await this.saveUnsavedIncidents();
+    await this.options.chunks.flush();
     await this.options.notifier.flush(5000);
-    this.options.chunks.close();
+    await this.options.chunks.close();
     await this.options.notifier.close();
-    this.options.store.close();
+    await this.options.store.close();
     this.options.logger.info({}, 'monitor stopped');
   }
 
@@ -122,9 +125,8 @@ export class Monitor implements MonitorApi {
     if (this.channels.has(channel.id))
       throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
     const spec: ChannelSpec = { ...channel, name: channel.name ?? channel.id };
-    this.options.store.saveChannel(spec);
+    await this.options.store.saveChannel(spec);
     const runtime = this.addRuntime(spec);
-    await Promise.resolve();
     return runtime.status();
   }
 
@@ -157,15 +159,15 @@ export class Monitor implements MonitorApi {
     if (!runtime) return false;
     this.channels.delete(id);
     await runtime.supervisor?.stop();
-    this.options.store.deleteChannel(id);
+    await this.options.store.deleteChannel(id);
     return true;
   }
 
-  listIncidents(filter: IncidentFilter): Incident[] {
+  listIncidents(filter: IncidentFilter): Promise<Incident[]> {
     return this.options.store.listIncidents(filter);
   }
 
-  getIncident(id: string): Incident | null {
+  getIncident(id: string): Promise<Incident | null> {
     return this.options.store.getIncident(id);
   }
 
@@ -178,12 +180,12 @@ export class Monitor implements MonitorApi {
   }
 
   /** Rows still in the batch buffer (at most one flush interval) are not seen yet. */
-  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[] {
+  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]> {
     return this.options.store.queryChunks(channelId, fromMs, toMs, limit);
   }
 
-  evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): string | null {
-    const incident = this.options.store.getIncident(incidentId);
+  async evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null> {
+    const incident = await this.options.store.getIncident(incidentId);
     return (kind === 'thumbnail' ? incident?.evidence.thumbnailPath : incident?.evidence.clipPath) ?? null;
   }
 
@@ -241,9 +243,9 @@ export class Monitor implements MonitorApi {
       this.config.noSignalSeconds,
       (record) => this.options.chunks.add(record),
       (incidentId, evidence) => {
-        const updated =
-          incidents.attachEvidence(incidentId, evidence) ?? this.withEvidence(incidentId, evidence);
+        const updated = incidents.attachEvidence(incidentId, evidence);
         if (updated) this.saveIncident(updated);
+        else void this.attachEvidenceToStored(incidentId, evidence);
       },
     );
     this.channels.set(spec.id, runtime);
@@ -275,23 +277,49 @@ export class Monitor implements MonitorApi {
     return runtime;
   }
 
-  /** Evidence can arrive after the incident was cleared: then it is added to the stored one. */
-  private withEvidence(incidentId: string, evidence: Incident['evidence']): Incident | null {
-    const stored = this.options.store.getIncident(incidentId);
-    return stored ? { ...stored, evidence } : null;
+  /**
+   * Evidence can arrive after the incident was cleared: then it is added to the stored one (or to the
+   * version still waiting to be saved, which is newer). Never rejects.
+   */
+  private async attachEvidenceToStored(incidentId: string, evidence: Incident['evidence']): Promise<void> {
+    try {
+      const stored =
+        this.unsavedIncidents.get(incidentId) ?? (await this.options.store.getIncident(incidentId));
+      if (stored) this.saveIncident({ ...(this.unsavedIncidents.get(incidentId) ?? stored), evidence });
+    } catch (error) {
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error), incidentId },
+        'cannot attach evidence to a stored incident',
+      );
+    }
   }
 
   private saveIncident(incident: Incident): void {
     this.unsavedIncidents.set(incident.id, incident);
-    this.saveUnsavedIncidents();
+    void this.saveUnsavedIncidents();
   }
 
-  /** Saving is idempotent (replace by id), so retrying the latest version of each is safe. */
-  private saveUnsavedIncidents(): void {
-    for (const [id, incident] of this.unsavedIncidents) {
+  /** Starts saving unless a save runs (it takes the new versions too); resolves when it ends, never rejects. */
+  private saveUnsavedIncidents(): Promise<void> {
+    if (this.savingIncidents === null && this.unsavedIncidents.size > 0) {
+      this.savingIncidents = this.saveEachUnsavedIncident().finally(() => {
+        this.savingIncidents = null;
+      });
+    }
+    return this.savingIncidents ?? Promise.resolve();
+  }
+
+  /**
+   * Saving is idempotent (replace by id), so retrying the latest version of each is safe. A version that
+   * changed while it was being saved stays and is saved again.
+   */
+  private async saveEachUnsavedIncident(): Promise<void> {
+    for (;;) {
+      const next = this.unsavedIncidents.entries().next();
+      if (next.done === true) return;
+      const [id, incident] = next.value;
       try {
-        this.options.store.saveIncident(incident);
-        this.unsavedIncidents.delete(id);
+        await this.options.store.saveIncident(incident);
       } catch (error) {
         this.options.logger.error(
           {
@@ -302,6 +330,7 @@ export class Monitor implements MonitorApi {
         );
         return;
       }
+      if (this.unsavedIncidents.get(id) === incident) this.unsavedIncidents.delete(id);
     }
   }
 
@@ -326,21 +355,29 @@ export class Monitor implements MonitorApi {
 
   private tick(): void {
     const now = Date.now();
-    if (this.unsavedIncidents.size > 0) this.saveUnsavedIncidents();
+    if (this.unsavedIncidents.size > 0) void this.saveUnsavedIncidents();
     for (const runtime of this.channels.values()) {
       if (runtime.spec.enabled) runtime.checkSignal(now);
       runtime.incidents.evaluate(now);
     }
-    if (now - this.lastPruneMs > retentionCheckMs) {
+    if (now - this.lastPruneMs > retentionCheckMs && !this.pruning) {
       this.lastPruneMs = now;
-      try {
-        this.options.store.pruneChunks(now - this.config.storage.retentionDays * 86_400_000);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'retention prune failed',
-        );
-      }
+      void this.prune(now - this.config.storage.retentionDays * 86_400_000);
+    }
+  }
+
+  /** Never rejects: a failed prune is logged and tried again at the next check. */
+  private async prune(olderThanMs: number): Promise<void> {
+    this.pruning = true;
+    try {
+      await this.options.store.pruneChunks(olderThanMs);
+    } catch (error) {
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'retention prune failed',
+      );
+    } finally {
+      this.pruning = false;
     }
   }
 }

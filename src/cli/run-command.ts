@@ -10,9 +10,11 @@ import { startApiServer } from '../api/api-server.js';
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
+import { redactUrl } from '../service/model.js';
 import { Monitor } from '../service/monitor.js';
 import { BatchedChunkWriter } from '../store/chunk-writer.js';
 import { openMemoryStore } from '../store/memory-store.js';
+import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { ResultStore } from '../store/result-store.js';
 
@@ -32,15 +34,36 @@ function parseShard(value: string | undefined): { shardIndex: number; shardCount
   return { shardIndex: index, shardCount: count };
 }
 
-function openStore(config: ServiceConfig): ResultStore {
-  if (config.storage.path === ':memory:') return openMemoryStore();
-  mkdirSync(dirname(config.storage.path), { recursive: true });
-  return openSqliteStore({ path: config.storage.path });
+/** The configured URL, else the one in the environment variable `urlEnv` names (keeps the password out of files). */
+function postgresUrl(config: ServiceConfig['storage']['postgres']): string {
+  const url = config.url ?? process.env[config.urlEnv];
+  if (url === undefined || url === '') {
+    throw new StreamqcError(
+      'BAD_CONFIG',
+      `storage.postgres.url: not set, and the environment variable ${config.urlEnv} is empty`,
+    );
+  }
+  return url;
+}
+
+async function openStore(config: ServiceConfig, logger: Logger): Promise<ResultStore> {
+  const { storage } = config;
+  if (storage.kind === 'postgres') {
+    const url = postgresUrl(storage.postgres);
+    const store = await openPostgresStore({ ...storage.postgres, url });
+    logger.info({ kind: 'postgres', url: redactUrl(url), schema: storage.postgres.schema }, 'store opened');
+    return store;
+  }
+  if (storage.path === ':memory:') return openMemoryStore();
+  mkdirSync(dirname(storage.path), { recursive: true });
+  const store = openSqliteStore({ path: storage.path });
+  logger.info({ kind: 'sqlite', path: storage.path }, 'store opened');
+  return store;
 }
 
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  const store = openStore(config);
+  const store = await openStore(config, logger);
   const chunks = new BatchedChunkWriter({
     store,
     flushIntervalMs: config.storage.flushIntervalMs,
@@ -59,15 +82,22 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   );
   const notifier = createNotifier({ targets, logger });
   const monitor = new Monitor({ config, store, chunks, notifier, logger });
-  await monitor.start();
   const authToken = config.http.authToken ?? process.env[config.http.authTokenEnv] ?? null;
-  const api = await startApiServer({
-    api: monitor,
-    port: config.http.port,
-    host: config.http.host,
-    authToken,
-    logger,
-  });
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    await monitor.start();
+    api = await startApiServer({
+      api: monitor,
+      port: config.http.port,
+      host: config.http.host,
+      authToken,
+      logger,
+    });
+  } catch (error) {
+    // Stops what did start (workers, the store's connections), so the one-line error ends the process.
+    await monitor.stop().catch(() => undefined);
+    throw error;
+  }
   logger.info(
     { url: api.url, channels: monitor.listChannels().length, changesAllowed: authToken !== null },
     'api listening',

@@ -7,6 +7,7 @@ import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { findDetector, detectors as allDetectors } from '../detectors/registry.js';
+import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-options.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -60,6 +61,25 @@ const maintenanceSchema = z
   })
   .strict();
 
+const postgresSchema = z
+  .object({
+    /** `postgres://user:password@host:port/database`; `urlEnv` names an environment variable instead. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional(),
+    urlEnv: z.string().default('STREAMQC_POSTGRES_URL'),
+    /** The tables live in this schema (created if missing): deployments can share one database. */
+    schema: z
+      .string()
+      .regex(schemaNamePattern, 'lower-case letters, digits and _ (at most 63)')
+      .default(postgresStoreDefaults.schema),
+    maxConnections: z.number().int().positive().default(postgresStoreDefaults.maxConnections),
+    connectTimeoutMs: z.number().int().positive().default(postgresStoreDefaults.connectTimeoutMs),
+    statementTimeoutMs: z.number().int().positive().default(postgresStoreDefaults.statementTimeoutMs),
+  })
+  .strict();
+
 export const serviceConfigSchema = z
   .object({
     http: z
@@ -74,7 +94,10 @@ export const serviceConfigSchema = z
       .prefault({}),
     storage: z
       .object({
+        /** `sqlite`: one file (`path`; `:memory:` keeps nothing); `postgres`: a database many nodes share. */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
         path: z.string().default('streamqc-data/streamqc.db'),
+        postgres: postgresSchema.prefault({}),
         evidenceDirectory: z.string().default('streamqc-data/evidence'),
         retentionDays: z.number().positive().default(7),
         flushIntervalMs: z.number().int().positive().default(1000),

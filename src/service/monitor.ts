@@ -17,6 +17,7 @@ import { ChannelIncidents } from '../incidents/channel-incidents.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
 import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
+import { StoredChannels } from './stored-channels.js';
 import type { ChannelInput, LiveEvent, MonitorApi, MonitorCounters } from './monitor-api.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
 
@@ -42,6 +43,8 @@ export interface MonitorOptions {
   readonly notifier: TransitionSink;
   readonly logger: Logger;
   readonly heartbeatIntervalMs?: number;
+  /** How often channels run by other nodes are read again from the store (default 5000). */
+  readonly storedChannelsRefreshMs?: number;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -61,6 +64,10 @@ export class Monitor implements MonitorApi {
   /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
   private savingIncidents: Promise<void> | null = null;
   private pruning = false;
+  /** Channels in the store or the config that other nodes run (another shard, or added there). */
+  private readonly storedChannels: StoredChannels;
+  private storedChannelsRefresh: Promise<void> | null = null;
+  private lastStoredChannelsRefreshMs = 0;
   private readonly live = new EventEmitter();
   private readonly config: ServiceConfig;
   private timer: NodeJS.Timeout | null = null;
@@ -71,6 +78,11 @@ export class Monitor implements MonitorApi {
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
     this.live.setMaxListeners(0);
+    this.storedChannels = new StoredChannels({
+      store: options.store,
+      noSignalSeconds: this.config.noSignalSeconds,
+      writeDelayMs: 2 * this.config.storage.flushIntervalMs + 2000,
+    });
   }
 
   async start(): Promise<void> {
@@ -87,6 +99,7 @@ export class Monitor implements MonitorApi {
       const runtime = this.addRuntime(spec);
       for (const incident of openByChannel.get(spec.id) ?? []) runtime.incidents.adopt(incident, Date.now());
     }
+    await this.refreshStoredChannels();
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
     this.ready = true;
@@ -99,6 +112,7 @@ export class Monitor implements MonitorApi {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.channels.values()].map((runtime) => runtime.supervisor?.stop()));
     this.tick();
+    await this.storedChannelsRefresh;
     await this.saveUnsavedIncidents();
     await this.options.chunks.flush();
     await this.options.notifier.flush(5000);
@@ -112,12 +126,16 @@ export class Monitor implements MonitorApi {
     return this.ready;
   }
 
+  /** The channels run here, then those other nodes run (as last read from the store). */
   listChannels(): ChannelStatus[] {
-    return [...this.channels.values()].map((runtime) => runtime.status());
+    return [
+      ...[...this.channels.values()].map((runtime) => runtime.status()),
+      ...this.storedChannels.list().filter((status) => !this.channels.has(status.id)),
+    ];
   }
 
   getChannel(id: string): ChannelStatus | null {
-    return this.channels.get(id)?.status() ?? null;
+    return this.channels.get(id)?.status() ?? this.storedChannels.get(id);
   }
 
   async addChannel(input: ChannelInput): Promise<ChannelStatus> {
@@ -353,8 +371,41 @@ export class Monitor implements MonitorApi {
     );
   }
 
+  /**
+   * Reads the channels other nodes run: every channel in the store not running here, and the configured
+   * channels of other shards. Never rejects: a failure keeps the previous view and is logged.
+   */
+  private refreshStoredChannels(): Promise<void> {
+    this.storedChannelsRefresh ??= (async () => {
+      try {
+        const specs = new Map<string, ChannelSpec>();
+        for (const channel of this.config.channels) {
+          if (!this.ownsChannel(channel.id))
+            specs.set(channel.id, { ...channel, name: channel.name ?? channel.id });
+        }
+        for (const spec of await this.options.store.listChannels()) specs.set(spec.id, spec);
+        const elsewhere = [...specs.values()].filter((spec) => !this.channels.has(spec.id));
+        const changed = await this.storedChannels.refresh(elsewhere, Date.now());
+        for (const channel of changed)
+          this.live.emit('event', { type: 'status', channel } satisfies LiveEvent);
+      } catch (error) {
+        this.options.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'cannot read the channels other nodes run',
+        );
+      } finally {
+        this.storedChannelsRefresh = null;
+      }
+    })();
+    return this.storedChannelsRefresh;
+  }
+
   private tick(): void {
     const now = Date.now();
+    if (now - this.lastStoredChannelsRefreshMs >= (this.options.storedChannelsRefreshMs ?? 5000)) {
+      this.lastStoredChannelsRefreshMs = now;
+      void this.refreshStoredChannels();
+    }
     if (this.unsavedIncidents.size > 0) void this.saveUnsavedIncidents();
     for (const runtime of this.channels.values()) {
       if (runtime.spec.enabled) runtime.checkSignal(now);

@@ -9,6 +9,7 @@
  */
 import type { PoolClient } from 'pg';
 import { StreamqcError } from '../errors/streamqc-error.js';
+import { schemaNamePattern } from './postgres-options.js';
 
 export const postgresMigrations: readonly string[] = [
   // 1: the first schema.
@@ -53,9 +54,6 @@ export const postgresMigrations: readonly string[] = [
 ];
 
 export const postgresSchemaVersion = postgresMigrations.length;
-
-/** A schema name that needs no quoting anywhere (SQL, the `search_path` startup option). */
-export const schemaNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Brings `schema` to `postgresSchemaVersion` in one transaction, under an advisory lock held until commit:

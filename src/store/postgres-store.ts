@@ -11,29 +11,12 @@ import { StreamqcError } from '../errors/streamqc-error.js';
 import { redactUrl, type ChannelSpec, type ChunkRecord, type Incident } from '../service/model.js';
 import { assertValidChunkRecord } from './chunk-record-check.js';
 import { guardedQuery, postgresStoreError } from './postgres-errors.js';
-import { migratePostgres, schemaNamePattern } from './postgres-schema.js';
+import { postgresStoreDefaults, schemaNamePattern, type PostgresStoreOptions } from './postgres-options.js';
+import { migratePostgres } from './postgres-schema.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
+
+export type { PostgresStoreOptions } from './postgres-options.js';
 import { incidentFromRow, incidentToRow, type IncidentRow } from './sqlite-incident-rows.js';
-
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database`; the password never appears in errors or logs. */
-  readonly url: string;
-  /** Tables live in this schema, created if missing (default `public`). */
-  readonly schema?: string;
-  /** Connections in the pool (default 5: one writer, the rest for API reads). */
-  readonly maxConnections?: number;
-  /** How long to wait for a connection before failing with a retryable error (default 5000). */
-  readonly connectTimeoutMs?: number;
-  /** The server cancels a statement that runs longer (default 30000). */
-  readonly statementTimeoutMs?: number;
-}
-
-export const postgresStoreDefaults = {
-  schema: 'public',
-  maxConnections: 5,
-  connectTimeoutMs: 5000,
-  statementTimeoutMs: 30_000,
-} as const;
 
 interface ChunkRow {
   readonly channel_id: string;
@@ -143,6 +126,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       statement_timeout: options.statementTimeoutMs ?? postgresStoreDefaults.statementTimeoutMs,
       // Shows in pg_stat_activity which deployment (schema) a connection serves.
       application_name: `streamqc/${schema}`,
+      // Idle connections do not keep a process alive that has nothing else to do (a CLI after an error).
+      allowExitOnIdle: true,
       // Every connection resolves table names in the schema: two deployments (or test runs) share a
       // database without seeing each other's rows.
       options: `-c search_path=${schema}`,

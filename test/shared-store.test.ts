@@ -4,6 +4,7 @@
  * from the shared store, the same rows A's API gives. Needs STREAMQC_TEST_POSTGRES_URL; skipped without.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
@@ -65,7 +66,16 @@ describe('shared PostgreSQL store', { skip: url === null ? postgresSkipReason : 
         },
         'test',
       );
-    const logger = pino({ level: 'silent' });
+    const logLines: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
     // Both at once: the schema's migration must run once under its lock, whichever node comes first.
     const [a, b] = await Promise.all([
       startService(await configFor(0), logger),
@@ -111,6 +121,14 @@ describe('shared PostgreSQL store', { skip: url === null ? postgresSkipReason : 
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await schema.drop();
+    }
+    const password = new URL(url ?? '').password;
+    assert.ok(logLines.some((line) => line.includes('"msg":"store opened"')));
+    if (password !== '') {
+      assert.ok(
+        logLines.every((line) => !line.includes(`:${password}@`)),
+        'the database password is never logged',
+      );
     }
   });
 });

@@ -373,9 +373,11 @@ export class Monitor implements MonitorApi {
 
   /**
    * Reads the channels other nodes run: every channel in the store not running here, and the configured
-   * channels of other shards. Never rejects: a failure keeps the previous view and is logged.
+   * channels of other shards. Only with a shared store (PostgreSQL): shards with SQLite files of their own
+   * keep showing their own channels only. Never rejects: a failure keeps the previous view and is logged.
    */
   private refreshStoredChannels(): Promise<void> {
+    if (this.config.storage.kind !== 'postgres') return Promise.resolve();
     this.storedChannelsRefresh ??= (async () => {
       try {
         const specs = new Map<string, ChannelSpec>();

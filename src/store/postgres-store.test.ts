@@ -136,6 +136,29 @@ if (url === null) {
     });
   });
 
+  describe('PostgreSQL store: several nodes', () => {
+    it('lands each row once when two nodes write overlapping batches at the same time', () =>
+      withSchema(async (schema, open) => {
+        const [first, second] = await Promise.all([open(), open()]);
+        const rows = (from: number, to: number) =>
+          Array.from({ length: to - from }, (_, offset) => exampleChunk('ch-a', from + offset));
+        // 0-599 and 300-899: 300 rows in both batches, sent at once from two pools.
+        await Promise.all([first.writeChunks(rows(0, 600)), second.writeChunks(rows(300, 900))]);
+        const stored = await first.queryChunks('ch-a', 0, Number.MAX_SAFE_INTEGER);
+        assert.deepEqual(
+          stored.map((record) => record.chunkIndex),
+          Array.from({ length: 900 }, (_, index) => index),
+        );
+        const side = await sideConnection(schema);
+        try {
+          const count = await side.query<{ rows: number }>('SELECT COUNT(*)::integer AS rows FROM chunks');
+          assert.equal(count.rows[0]?.rows, 900);
+        } finally {
+          await side.end();
+        }
+      }));
+  });
+
   describe('PostgreSQL store: failures while running', () => {
     it('a write blocked by a lock times out as retryable; the writer retries and lands each row once', () =>
       withSchema(async (schema, open) => {

@@ -63,7 +63,7 @@ export class Monitor implements MonitorApi {
   private readonly unsavedIncidents = new Map<string, Incident>();
   /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
   private savingIncidents: Promise<void> | null = null;
-  private pruning = false;
+  private pruning: Promise<void> | null = null;
   /** Channels in the store or the config that other nodes run (another shard, or added there). */
   private readonly storedChannels: StoredChannels;
   private storedChannelsRefresh: Promise<void> | null = null;
@@ -112,7 +112,7 @@ export class Monitor implements MonitorApi {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.channels.values()].map((runtime) => runtime.supervisor?.stop()));
     this.tick();
-    await this.storedChannelsRefresh;
+    await Promise.all([this.storedChannelsRefresh, this.pruning]);
     await this.saveUnsavedIncidents();
     await this.options.chunks.flush();
     await this.options.notifier.flush(5000);
@@ -303,7 +303,9 @@ export class Monitor implements MonitorApi {
     try {
       const stored =
         this.unsavedIncidents.get(incidentId) ?? (await this.options.store.getIncident(incidentId));
-      if (stored) this.saveIncident({ ...(this.unsavedIncidents.get(incidentId) ?? stored), evidence });
+      // A newer version may have been queued while the store answered: the evidence goes on that one.
+      const latest = this.unsavedIncidents.get(incidentId) ?? stored;
+      if (latest) this.saveIncident({ ...latest, evidence });
     } catch (error) {
       this.options.logger.error(
         { err: error instanceof Error ? error.message : String(error), incidentId },
@@ -413,15 +415,16 @@ export class Monitor implements MonitorApi {
       if (runtime.spec.enabled) runtime.checkSignal(now);
       runtime.incidents.evaluate(now);
     }
-    if (now - this.lastPruneMs > retentionCheckMs && !this.pruning) {
+    if (now - this.lastPruneMs > retentionCheckMs && this.pruning === null) {
       this.lastPruneMs = now;
-      void this.prune(now - this.config.storage.retentionDays * 86_400_000);
+      this.pruning = this.prune(now - this.config.storage.retentionDays * 86_400_000).finally(() => {
+        this.pruning = null;
+      });
     }
   }
 
   /** Never rejects: a failed prune is logged and tried again at the next check. */
   private async prune(olderThanMs: number): Promise<void> {
-    this.pruning = true;
     try {
       await this.options.store.pruneChunks(olderThanMs);
     } catch (error) {
@@ -429,8 +432,6 @@ export class Monitor implements MonitorApi {
         { err: error instanceof Error ? error.message : String(error) },
         'retention prune failed',
       );
-    } finally {
-      this.pruning = false;
     }
   }
 }

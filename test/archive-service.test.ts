@@ -52,8 +52,8 @@ describe('service with an S3 archive', () => {
       await service.stop();
 
       const store = openSqliteStore({ path: config.storage.path });
-      const stored = store.queryChunks('black', 0, Date.now() + 60_000, 100_000);
-      store.close();
+      const stored = await store.queryChunks('black', 0, Date.now() + 60_000, 100_000);
+      await store.close();
       assert.ok(stored.length >= 3, `stored ${stored.length} chunks`);
       const keys = await server.listKeys(client);
       for (const key of keys)

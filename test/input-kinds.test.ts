@@ -141,9 +141,9 @@ describe('live input kinds through streamqc run', () => {
     const store = openMemoryStore();
     const transitions: IncidentTransition[] = [];
     const chunks: ChunkSink = {
-      add: (record) => store.writeChunks([record]),
-      flush: () => undefined,
-      close: () => undefined,
+      add: (record) => void store.writeChunks([record]),
+      flush: async () => undefined,
+      close: async () => undefined,
     };
     const notifier: TransitionSink = {
       notify: (transition) => transitions.push(transition),
@@ -160,7 +160,7 @@ describe('live input kinds through streamqc run', () => {
     try {
       await waitFor(() => channels.every(({ id }) => blackRaised(id)), 60_000);
       for (const { id } of channels) {
-        const stored = store.queryChunks(id, 0, Date.now() + 60_000);
+        const stored = await store.queryChunks(id, 0, Date.now() + 60_000);
         assert.ok(stored.length >= 5, `${id}: ${stored.length} chunks analysed`);
         assert.ok(blackRaised(id), `${id}: black raised`);
         // Content incidents other than the black would be false alarms from the input path; service

@@ -52,9 +52,9 @@ describe('live UDP inputs', () => {
     const store = openMemoryStore();
     const transitions: IncidentTransition[] = [];
     const chunks: ChunkSink = {
-      add: (r) => store.writeChunks([r]),
-      flush: () => undefined,
-      close: () => undefined,
+      add: (r) => void store.writeChunks([r]),
+      flush: async () => undefined,
+      close: async () => undefined,
     };
     const notifier: TransitionSink = {
       notify: (t) => transitions.push(t),

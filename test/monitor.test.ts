@@ -22,7 +22,7 @@ function sinks() {
   const chunks: ChunkSink = {
     add: (r) => rows.push(r),
     flush: () => store.writeChunks(rows.splice(0)),
-    close: () => undefined,
+    close: async () => undefined,
   };
   const notifier: TransitionSink = {
     notify: (t) => transitions.push(t),
@@ -33,9 +33,9 @@ function sinks() {
   return { store, chunks, notifier, transitions };
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await sleep(100);
   }
@@ -72,8 +72,8 @@ describe('monitor', () => {
         20_000,
       );
       const incidentId = raised?.incident.id ?? '';
-      await waitFor(() => store.getIncident(incidentId)?.evidence.clipPath != null, 30_000);
-      const evidence = store.getIncident(incidentId)?.evidence;
+      await waitFor(async () => (await store.getIncident(incidentId))?.evidence.clipPath != null, 30_000);
+      const evidence = (await store.getIncident(incidentId))?.evidence;
       assert.equal(
         readFileSync(evidence?.clipPath ?? '')
           .subarray(4, 8)
@@ -107,7 +107,7 @@ describe('monitor', () => {
     } finally {
       await monitor.stop();
     }
-    assert.ok(store.queryChunks('clean-channel', 0, Date.now() + 1000).length >= 5);
+    assert.ok((await store.queryChunks('clean-channel', 0, Date.now() + 1000)).length >= 5);
     const keys = transitions.map((t) => t.key);
     assert.equal(new Set(keys).size, keys.length, 'every transition has its own idempotency key');
   });

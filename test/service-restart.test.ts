@@ -41,18 +41,18 @@ describe('service restart', () => {
 
     const store = openSqliteStore({ path: config.storage.path });
     try {
-      const rows = store.queryChunks('black', 0, Date.now() + 60_000, 100_000);
+      const rows = await store.queryChunks('black', 0, Date.now() + 60_000, 100_000);
       assert.ok(analysed >= 4, `analysed ${analysed} chunks`);
       assert.equal(rows.length, analysed, 'every analysed chunk stored, none twice');
       const sessions = new Set(rows.map((row) => row.sessionId));
       assert.ok(sessions.size >= 2, 'each run is its own session');
-      const incidents = store.listIncidents({ channelId: 'black' });
+      const incidents = await store.listIncidents({ channelId: 'black' });
       assert.ok(
         incidents.some((incident) => incident.kind === 'black'),
         JSON.stringify(incidents),
       );
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -132,11 +132,11 @@ export function channelRoutes({ api, logger, nowMs }: RouteDeps): Route[] {
         ],
         responses: { '200': jsonResponse('The chunks in the window.', 'ChunkList'), '404': channelNotFound },
       },
-      handle: ({ params, query }) => {
+      handle: async ({ params, query }) => {
         if (api.getChannel(params.id) === null) throw notFound(`channel ${params.id}`);
         const { fromMs, toMs } = timeWindowMs(query, nowMs(), defaultTimelineSpanMs);
         const limit = limitParam(query, defaultChunkLimit, maxChunkLimit);
-        const chunks = api.queryChunks(params.id, fromMs, toMs, limit);
+        const chunks = await api.queryChunks(params.id, fromMs, toMs, limit);
         return { kind: 'json', status: 200, body: { channelId: params.id, fromMs, toMs, chunks } };
       },
     }),

@@ -55,8 +55,8 @@ function evidenceRoute({ api, logger, evidenceDirectory }: RouteDeps, kind: 'thu
       },
     },
     handle: async ({ params, response }) => {
-      if (api.getIncident(params.id) === null) throw notFound(`incident ${params.id}`);
-      const path = api.evidenceFile(params.id, kind);
+      if ((await api.getIncident(params.id)) === null) throw notFound(`incident ${params.id}`);
+      const path = await api.evidenceFile(params.id, kind);
       await sendEvidenceFile(response, { directory: evidenceDirectory, path, kind }, logger);
       return { kind: 'handled' };
     },
@@ -97,8 +97,8 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         ],
         responses: { '200': jsonResponse('The incidents.', 'IncidentList') },
       },
-      handle: ({ query }) => {
-        const incidents = api.listIncidents(incidentFilter(query)).map(incidentView);
+      handle: async ({ query }) => {
+        const incidents = (await api.listIncidents(incidentFilter(query))).map(incidentView);
         return { kind: 'json', status: 200, body: { incidents } };
       },
     }),
@@ -112,8 +112,8 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         tags,
         responses: { '200': jsonResponse('The incident.', 'Incident'), '404': incidentNotFound },
       },
-      handle: ({ params }) => {
-        const incident = api.getIncident(params.id);
+      handle: async ({ params }) => {
+        const incident = await api.getIncident(params.id);
         if (incident === null) throw notFound(`incident ${params.id}`);
         return { kind: 'json', status: 200, body: incidentView(incident) };
       },
@@ -137,7 +137,7 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
         const { by } = parseAcknowledge(await readJson());
         const incident = api.acknowledgeIncident(params.id, by);
         if (incident === null) {
-          if (api.getIncident(params.id) === null) throw notFound(`incident ${params.id}`);
+          if ((await api.getIncident(params.id)) === null) throw notFound(`incident ${params.id}`);
           // The monitor acknowledges only incidents it still tracks: a closed one is history.
           throw new ApiError(409, 'CONFLICT', `incident ${params.id} cannot be acknowledged (it is closed)`);
         }

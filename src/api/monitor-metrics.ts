@@ -114,9 +114,9 @@ function detectorMeasurementSamples(statuses: readonly ChannelStatus[]): MetricS
   return samples;
 }
 
-function openIncidentSamples(api: MonitorApi): MetricSample[] {
+async function openIncidentSamples(api: MonitorApi): Promise<MetricSample[]> {
   const counts = new Map<string, { labels: Record<string, string>; value: number }>();
-  for (const incident of api.listIncidents({ state: 'open', limit: openIncidentScanLimit })) {
+  for (const incident of await api.listIncidents({ state: 'open', limit: openIncidentScanLimit })) {
     const key = JSON.stringify([incident.channelId, incident.kind, incident.severity]);
     const entry = counts.get(key);
     if (entry) entry.value += 1;
@@ -152,7 +152,8 @@ function processFamilies(): MetricFamily[] {
   ];
 }
 
-export function monitorMetricFamilies(api: MonitorApi): MetricFamily[] {
+export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFamily[]> {
+  const openIncidents = await openIncidentSamples(api);
   const statuses = api.listChannels();
   const counters = api.counters();
   const families: MetricFamily[] = [
@@ -233,7 +234,7 @@ export function monitorMetricFamilies(api: MonitorApi): MetricFamily[] {
       name: 'streamqc_open_incidents',
       type: 'gauge',
       help: 'Open incidents by channel, kind and severity.',
-      samples: openIncidentSamples(api),
+      samples: openIncidents,
     },
     {
       name: 'streamqc_incidents_raised_total',

@@ -60,11 +60,11 @@ export function systemRoutes({ api, events }: RouteDeps, routes: () => readonly 
           },
         },
       },
-      handle: () => ({
+      handle: async () => ({
         kind: 'text',
         status: 200,
         contentType: prometheusContentType,
-        body: formatPrometheusText(monitorMetricFamilies(api)),
+        body: formatPrometheusText(await monitorMetricFamilies(api)),
       }),
     }),
     defineRoute({

@@ -13,9 +13,11 @@ import { minTokenLength, parseTokenHash, sha256Digest } from '../api/token-hash.
 import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
+import { redactUrl } from '../service/model.js';
 import { Monitor } from '../service/monitor.js';
 import { BatchedChunkWriter } from '../store/chunk-writer.js';
 import { openMemoryStore } from '../store/memory-store.js';
+import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { ResultStore } from '../store/result-store.js';
 
@@ -35,10 +37,31 @@ function parseShard(value: string | undefined): { shardIndex: number; shardCount
   return { shardIndex: index, shardCount: count };
 }
 
-function openStore(config: ServiceConfig): ResultStore {
-  if (config.storage.path === ':memory:') return openMemoryStore();
-  mkdirSync(dirname(config.storage.path), { recursive: true });
-  return openSqliteStore({ path: config.storage.path });
+/** The configured URL, else the one in the environment variable `urlEnv` names (keeps the password out of files). */
+function postgresUrl(config: ServiceConfig['storage']['postgres']): string {
+  const url = config.url ?? process.env[config.urlEnv];
+  if (url === undefined || url === '') {
+    throw new StreamqcError(
+      'BAD_CONFIG',
+      `storage.postgres.url: not set, and the environment variable ${config.urlEnv} is empty`,
+    );
+  }
+  return url;
+}
+
+async function openStore(config: ServiceConfig, logger: Logger): Promise<ResultStore> {
+  const { storage } = config;
+  if (storage.kind === 'postgres') {
+    const url = postgresUrl(storage.postgres);
+    const store = await openPostgresStore({ ...storage.postgres, url });
+    logger.info({ kind: 'postgres', url: redactUrl(url), schema: storage.postgres.schema }, 'store opened');
+    return store;
+  }
+  if (storage.path === ':memory:') return openMemoryStore();
+  mkdirSync(dirname(storage.path), { recursive: true });
+  const store = openSqliteStore({ path: storage.path });
+  logger.info({ kind: 'sqlite', path: storage.path }, 'store opened');
+  return store;
 }
 
 /**
@@ -71,7 +94,7 @@ export function apiTokens(config: ServiceConfig, environment: NodeJS.ProcessEnv)
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
   const tokens = apiTokens(config, process.env);
-  const store = openStore(config);
+  const store = await openStore(config, logger);
   const chunks = new BatchedChunkWriter({
     store,
     flushIntervalMs: config.storage.flushIntervalMs,
@@ -95,19 +118,26 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   );
   const notifier = createNotifier({ targets, logger });
   const monitor = new Monitor({ config, store, chunks: chunkSink, notifier, logger });
-  await monitor.start();
-  const api = await startApiServer({
-    api: monitor,
-    port: config.http.port,
-    host: config.http.host,
-    tokens,
-    anonymousReads: config.http.anonymousReads,
-    rateLimits: config.http.rateLimit,
-    corsOrigins: config.http.corsOrigins,
-    bodyTimeoutMs: config.http.bodyTimeoutMs,
-    evidenceDirectory: config.storage.evidenceDirectory,
-    logger,
-  });
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    await monitor.start();
+    api = await startApiServer({
+      api: monitor,
+      port: config.http.port,
+      host: config.http.host,
+      tokens,
+      anonymousReads: config.http.anonymousReads,
+      rateLimits: config.http.rateLimit,
+      corsOrigins: config.http.corsOrigins,
+      bodyTimeoutMs: config.http.bodyTimeoutMs,
+      evidenceDirectory: config.storage.evidenceDirectory,
+      logger,
+    });
+  } catch (error) {
+    // Stops what did start (workers, the store's connections), so the one-line error ends the process.
+    await monitor.stop().catch(() => undefined);
+    throw error;
+  }
   logger.info(
     {
       url: api.url,

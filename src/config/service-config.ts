@@ -10,6 +10,7 @@ import { findDetector, detectors as allDetectors } from '../detectors/registry.j
 import { anonymousReadModes, apiRoles } from '../api/auth.js';
 import { defaultRateLimits } from '../api/rate-limit.js';
 import { parseTokenHash, tokenHashFormat } from '../api/token-hash.js';
+import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-options.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -73,6 +74,25 @@ const apiTokenSchema = z
 
 const originPattern = /^https?:\/\/[^/\s]+$/i;
 
+const postgresSchema = z
+  .object({
+    /** `postgres://user:password@host:port/database`; `urlEnv` names an environment variable instead. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional(),
+    urlEnv: z.string().default('STREAMQC_POSTGRES_URL'),
+    /** The tables live in this schema (created if missing): deployments can share one database. */
+    schema: z
+      .string()
+      .regex(schemaNamePattern, 'lower-case letters, digits and _ (at most 63)')
+      .default(postgresStoreDefaults.schema),
+    maxConnections: z.number().int().positive().default(postgresStoreDefaults.maxConnections),
+    connectTimeoutMs: z.number().int().positive().default(postgresStoreDefaults.connectTimeoutMs),
+    statementTimeoutMs: z.number().int().positive().default(postgresStoreDefaults.statementTimeoutMs),
+  })
+  .strict();
+
 export const serviceConfigSchema = z
   .object({
     http: z
@@ -111,7 +131,10 @@ export const serviceConfigSchema = z
       .prefault({}),
     storage: z
       .object({
+        /** `sqlite`: one file (`path`; `:memory:` keeps nothing); `postgres`: a database many nodes share. */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
         path: z.string().default('streamqc-data/streamqc.db'),
+        postgres: postgresSchema.prefault({}),
         evidenceDirectory: z.string().default('streamqc-data/evidence'),
         retentionDays: z.number().positive().default(7),
         flushIntervalMs: z.number().int().positive().default(1000),

@@ -32,12 +32,12 @@ export interface MonitorApi {
   addChannel(input: ChannelInput): Promise<ChannelStatus>;
   updateChannel(id: string, patch: Partial<Omit<ChannelSpec, 'id'>>): Promise<ChannelStatus | null>;
   removeChannel(id: string): Promise<boolean>;
-  listIncidents(filter: IncidentFilter): Incident[];
-  getIncident(id: string): Incident | null;
+  listIncidents(filter: IncidentFilter): Promise<Incident[]>;
+  getIncident(id: string): Promise<Incident | null>;
   acknowledgeIncident(id: string, by: string): Incident | null;
-  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[];
+  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]>;
   /** Absolute path of an incident's evidence file, or null. */
-  evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): string | null;
+  evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null>;
   counters(): MonitorCounters;
   /** The channel's latest live thumbnail (JPEG, refreshed about every 2 s), or null. */
   liveThumbnail(channelId: string): { readonly jpeg: Buffer; readonly atMs: number } | null;

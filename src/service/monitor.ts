@@ -17,14 +17,15 @@ import { ChannelIncidents } from '../incidents/channel-incidents.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
 import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
+import { StoredChannels } from './stored-channels.js';
 import type { ChannelInput, LiveEvent, MonitorApi, MonitorCounters } from './monitor-api.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
 
 /** Where chunk rows go: a batched writer in production. */
 export interface ChunkSink {
   add(record: ChunkRecord): void;
-  flush(): void;
-  close(): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Where incident transitions go besides storage and the live feed. */
@@ -42,6 +43,8 @@ export interface MonitorOptions {
   readonly notifier: TransitionSink;
   readonly logger: Logger;
   readonly heartbeatIntervalMs?: number;
+  /** How often channels run by other nodes are read again from the store (default 5000). */
+  readonly storedChannelsRefreshMs?: number;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -58,6 +61,13 @@ export class Monitor implements MonitorApi {
   private readonly channels = new Map<string, ChannelRuntime>();
   /** Incidents whose save failed (store down): the latest version of each, saved again on every tick. */
   private readonly unsavedIncidents = new Map<string, Incident>();
+  /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
+  private savingIncidents: Promise<void> | null = null;
+  private pruning: Promise<void> | null = null;
+  /** Channels in the store or the config that other nodes run (another shard, or added there). */
+  private readonly storedChannels: StoredChannels;
+  private storedChannelsRefresh: Promise<void> | null = null;
+  private lastStoredChannelsRefreshMs = 0;
   private readonly live = new EventEmitter();
   private readonly config: ServiceConfig;
   private timer: NodeJS.Timeout | null = null;
@@ -68,15 +78,20 @@ export class Monitor implements MonitorApi {
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
     this.live.setMaxListeners(0);
+    this.storedChannels = new StoredChannels({
+      store: options.store,
+      noSignalSeconds: this.config.noSignalSeconds,
+      writeDelayMs: 2 * this.config.storage.flushIntervalMs + 2000,
+    });
   }
 
   async start(): Promise<void> {
-    const stored = this.options.store.listChannels();
+    const stored = await this.options.store.listChannels();
     const byId = new Map<string, ChannelSpec>(stored.map((c) => [c.id, c]));
     for (const channel of this.config.channels)
       byId.set(channel.id, { ...channel, name: channel.name ?? channel.id });
     const openByChannel = new Map<string, Incident[]>();
-    for (const incident of this.options.store.listIncidents({ state: 'open' })) {
+    for (const incident of await this.options.store.listIncidents({ state: 'open' })) {
       openByChannel.set(incident.channelId, [...(openByChannel.get(incident.channelId) ?? []), incident]);
     }
     for (const spec of byId.values()) {
@@ -84,11 +99,11 @@ export class Monitor implements MonitorApi {
       const runtime = this.addRuntime(spec);
       for (const incident of openByChannel.get(spec.id) ?? []) runtime.incidents.adopt(incident, Date.now());
     }
+    await this.refreshStoredChannels();
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
     this.ready = true;
     this.options.logger.info({ channels: this.channels.size }, 'monitor started');
-    await Promise.resolve();
   }
 
   /** Stops every worker, then writes what is buffered: nothing analysed is lost on SIGTERM. */
@@ -97,11 +112,13 @@ export class Monitor implements MonitorApi {
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.channels.values()].map((runtime) => runtime.supervisor?.stop()));
     this.tick();
-    this.options.chunks.flush();
+    await Promise.all([this.storedChannelsRefresh, this.pruning]);
+    await this.saveUnsavedIncidents();
+    await this.options.chunks.flush();
     await this.options.notifier.flush(5000);
-    this.options.chunks.close();
+    await this.options.chunks.close();
     await this.options.notifier.close();
-    this.options.store.close();
+    await this.options.store.close();
     this.options.logger.info({}, 'monitor stopped');
   }
 
@@ -109,12 +126,16 @@ export class Monitor implements MonitorApi {
     return this.ready;
   }
 
+  /** The channels run here, then those other nodes run (as last read from the store). */
   listChannels(): ChannelStatus[] {
-    return [...this.channels.values()].map((runtime) => runtime.status());
+    return [
+      ...[...this.channels.values()].map((runtime) => runtime.status()),
+      ...this.storedChannels.list().filter((status) => !this.channels.has(status.id)),
+    ];
   }
 
   getChannel(id: string): ChannelStatus | null {
-    return this.channels.get(id)?.status() ?? null;
+    return this.channels.get(id)?.status() ?? this.storedChannels.get(id);
   }
 
   async addChannel(input: ChannelInput): Promise<ChannelStatus> {
@@ -122,9 +143,8 @@ export class Monitor implements MonitorApi {
     if (this.channels.has(channel.id))
       throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
     const spec: ChannelSpec = { ...channel, name: channel.name ?? channel.id };
-    this.options.store.saveChannel(spec);
+    await this.options.store.saveChannel(spec);
     const runtime = this.addRuntime(spec);
-    await Promise.resolve();
     return runtime.status();
   }
 
@@ -157,15 +177,15 @@ export class Monitor implements MonitorApi {
     if (!runtime) return false;
     this.channels.delete(id);
     await runtime.supervisor?.stop();
-    this.options.store.deleteChannel(id);
+    await this.options.store.deleteChannel(id);
     return true;
   }
 
-  listIncidents(filter: IncidentFilter): Incident[] {
+  listIncidents(filter: IncidentFilter): Promise<Incident[]> {
     return this.options.store.listIncidents(filter);
   }
 
-  getIncident(id: string): Incident | null {
+  getIncident(id: string): Promise<Incident | null> {
     return this.options.store.getIncident(id);
   }
 
@@ -178,12 +198,12 @@ export class Monitor implements MonitorApi {
   }
 
   /** Rows still in the batch buffer (at most one flush interval) are not seen yet. */
-  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[] {
+  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]> {
     return this.options.store.queryChunks(channelId, fromMs, toMs, limit);
   }
 
-  evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): string | null {
-    const incident = this.options.store.getIncident(incidentId);
+  async evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null> {
+    const incident = await this.options.store.getIncident(incidentId);
     return (kind === 'thumbnail' ? incident?.evidence.thumbnailPath : incident?.evidence.clipPath) ?? null;
   }
 
@@ -241,9 +261,9 @@ export class Monitor implements MonitorApi {
       this.config.noSignalSeconds,
       (record) => this.options.chunks.add(record),
       (incidentId, evidence) => {
-        const updated =
-          incidents.attachEvidence(incidentId, evidence) ?? this.withEvidence(incidentId, evidence);
+        const updated = incidents.attachEvidence(incidentId, evidence);
         if (updated) this.saveIncident(updated);
+        else void this.attachEvidenceToStored(incidentId, evidence);
       },
     );
     this.channels.set(spec.id, runtime);
@@ -275,23 +295,51 @@ export class Monitor implements MonitorApi {
     return runtime;
   }
 
-  /** Evidence can arrive after the incident was cleared: then it is added to the stored one. */
-  private withEvidence(incidentId: string, evidence: Incident['evidence']): Incident | null {
-    const stored = this.options.store.getIncident(incidentId);
-    return stored ? { ...stored, evidence } : null;
+  /**
+   * Evidence can arrive after the incident was cleared: then it is added to the stored one (or to the
+   * version still waiting to be saved, which is newer). Never rejects.
+   */
+  private async attachEvidenceToStored(incidentId: string, evidence: Incident['evidence']): Promise<void> {
+    try {
+      const stored =
+        this.unsavedIncidents.get(incidentId) ?? (await this.options.store.getIncident(incidentId));
+      // A newer version may have been queued while the store answered: the evidence goes on that one.
+      const latest = this.unsavedIncidents.get(incidentId) ?? stored;
+      if (latest) this.saveIncident({ ...latest, evidence });
+    } catch (error) {
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error), incidentId },
+        'cannot attach evidence to a stored incident',
+      );
+    }
   }
 
   private saveIncident(incident: Incident): void {
     this.unsavedIncidents.set(incident.id, incident);
-    this.saveUnsavedIncidents();
+    void this.saveUnsavedIncidents();
   }
 
-  /** Saving is idempotent (replace by id), so retrying the latest version of each is safe. */
-  private saveUnsavedIncidents(): void {
-    for (const [id, incident] of this.unsavedIncidents) {
+  /** Starts saving unless a save runs (it takes the new versions too); resolves when it ends, never rejects. */
+  private saveUnsavedIncidents(): Promise<void> {
+    if (this.savingIncidents === null && this.unsavedIncidents.size > 0) {
+      this.savingIncidents = this.saveEachUnsavedIncident().finally(() => {
+        this.savingIncidents = null;
+      });
+    }
+    return this.savingIncidents ?? Promise.resolve();
+  }
+
+  /**
+   * Saving is idempotent (replace by id), so retrying the latest version of each is safe. A version that
+   * changed while it was being saved stays and is saved again.
+   */
+  private async saveEachUnsavedIncident(): Promise<void> {
+    for (;;) {
+      const next = this.unsavedIncidents.entries().next();
+      if (next.done === true) return;
+      const [id, incident] = next.value;
       try {
-        this.options.store.saveIncident(incident);
-        this.unsavedIncidents.delete(id);
+        await this.options.store.saveIncident(incident);
       } catch (error) {
         this.options.logger.error(
           {
@@ -302,6 +350,7 @@ export class Monitor implements MonitorApi {
         );
         return;
       }
+      if (this.unsavedIncidents.get(id) === incident) this.unsavedIncidents.delete(id);
     }
   }
 
@@ -324,23 +373,65 @@ export class Monitor implements MonitorApi {
     );
   }
 
+  /**
+   * Reads the channels other nodes run: every channel in the store not running here, and the configured
+   * channels of other shards. Only with a shared store (PostgreSQL): shards with SQLite files of their own
+   * keep showing their own channels only. Never rejects: a failure keeps the previous view and is logged.
+   */
+  private refreshStoredChannels(): Promise<void> {
+    if (this.config.storage.kind !== 'postgres') return Promise.resolve();
+    this.storedChannelsRefresh ??= (async () => {
+      try {
+        const specs = new Map<string, ChannelSpec>();
+        for (const channel of this.config.channels) {
+          if (!this.ownsChannel(channel.id))
+            specs.set(channel.id, { ...channel, name: channel.name ?? channel.id });
+        }
+        for (const spec of await this.options.store.listChannels()) specs.set(spec.id, spec);
+        const elsewhere = [...specs.values()].filter((spec) => !this.channels.has(spec.id));
+        const changed = await this.storedChannels.refresh(elsewhere, Date.now());
+        for (const channel of changed)
+          this.live.emit('event', { type: 'status', channel } satisfies LiveEvent);
+      } catch (error) {
+        this.options.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'cannot read the channels other nodes run',
+        );
+      } finally {
+        this.storedChannelsRefresh = null;
+      }
+    })();
+    return this.storedChannelsRefresh;
+  }
+
   private tick(): void {
     const now = Date.now();
-    if (this.unsavedIncidents.size > 0) this.saveUnsavedIncidents();
+    if (now - this.lastStoredChannelsRefreshMs >= (this.options.storedChannelsRefreshMs ?? 5000)) {
+      this.lastStoredChannelsRefreshMs = now;
+      void this.refreshStoredChannels();
+    }
+    if (this.unsavedIncidents.size > 0) void this.saveUnsavedIncidents();
     for (const runtime of this.channels.values()) {
       if (runtime.spec.enabled) runtime.checkSignal(now);
       runtime.incidents.evaluate(now);
     }
-    if (now - this.lastPruneMs > retentionCheckMs) {
+    if (now - this.lastPruneMs > retentionCheckMs && this.pruning === null) {
       this.lastPruneMs = now;
-      try {
-        this.options.store.pruneChunks(now - this.config.storage.retentionDays * 86_400_000);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'retention prune failed',
-        );
-      }
+      this.pruning = this.prune(now - this.config.storage.retentionDays * 86_400_000).finally(() => {
+        this.pruning = null;
+      });
+    }
+  }
+
+  /** Never rejects: a failed prune is logged and tried again at the next check. */
+  private async prune(olderThanMs: number): Promise<void> {
+    try {
+      await this.options.store.pruneChunks(olderThanMs);
+    } catch (error) {
+      this.options.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'retention prune failed',
+      );
     }
   }
 }

@@ -56,6 +56,10 @@ export class BatchedChunkWriter {
   // A queue without Array.shift (which moves every row): rows before #head are done and cut off in bulk.
   #rows: ChunkRecord[] = [];
   #head = 0;
+  /** The batch the store is writing now: out of the queue, back at its front if the write fails. */
+  #inFlight: readonly ChunkRecord[] = [];
+  /** The running write loop; at most one, so batches land in order and a retry never overlaps a write. */
+  #writing: Promise<void> | null = null;
   #writtenRows = 0;
   #droppedRows = 0;
   #failedWrites = 0;
@@ -89,8 +93,12 @@ export class BatchedChunkWriter {
     this.#timer.unref();
   }
 
-  get #pendingRows(): number {
+  get #queuedRows(): number {
     return this.#rows.length - this.#head;
+  }
+
+  get #pendingRows(): number {
+    return this.#queuedRows + this.#inFlight.length;
   }
 
   /** Queues one row; writes a batch at once when `maxBatchRows` are waiting and the store is not failing. */
@@ -98,26 +106,26 @@ export class BatchedChunkWriter {
     if (this.#closed) throw new Error('chunk writer is closed');
     assertValidChunkRecord(record);
     this.#rows.push(record);
-    const overflowRows = this.#pendingRows - this.#maxBufferedRows;
-    if (overflowRows > 0) {
-      this.#head += overflowRows;
-      this.#droppedRows += overflowRows;
-      this.#compact();
-    }
-    if (this.#pendingRows >= this.#maxBatchRows && this.#consecutiveFailures === 0) this.#writePending();
+    this.#dropOverflow();
+    if (this.#queuedRows >= this.#maxBatchRows && this.#consecutiveFailures === 0) void this.#writePending();
   }
 
-  /** Writes every waiting row now, ignoring the retry pause (shutdown). Rows that fail stay queued. */
-  flush(): void {
-    this.#writePending();
+  /**
+   * Writes every waiting row now, ignoring the retry pause (shutdown). Resolves when the queue is empty or a
+   * write failed (those rows stay queued); never rejects.
+   */
+  async flush(): Promise<void> {
+    await this.#writing;
+    await this.#writePending();
   }
 
   /** Stops the timer and flushes. Rows still pending afterwards (the store is down) are in `counters()`. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    this.#writePending();
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearInterval(this.#timer);
+    }
+    await this.flush();
   }
 
   counters(): ChunkWriterCounters {
@@ -136,25 +144,53 @@ export class BatchedChunkWriter {
       this.#ticksToSkip -= 1;
       return;
     }
-    this.#writePending();
+    void this.#writePending();
+  }
+
+  /** Starts the write loop unless one runs (it takes the new rows too); resolves when it ends. */
+  #writePending(): Promise<void> {
+    if (this.#writing === null && this.#queuedRows > 0) {
+      this.#writing = this.#writeBatches().finally(() => {
+        this.#writing = null;
+      });
+    }
+    return this.#writing ?? Promise.resolve();
   }
 
   /** Whole batches, oldest first, until the queue is empty or a write fails. */
-  #writePending(): void {
-    while (this.#pendingRows > 0) {
+  async #writeBatches(): Promise<void> {
+    while (this.#queuedRows > 0) {
       const batch = this.#rows.slice(this.#head, this.#head + this.#maxBatchRows);
+      this.#head += batch.length;
+      this.#inFlight = batch;
       try {
-        this.#store.writeChunks(batch);
+        await this.#store.writeChunks(batch);
       } catch (error) {
+        this.#inFlight = [];
+        this.#rows = [...batch, ...this.#rows.slice(this.#head)];
+        this.#head = 0;
+        this.#dropOverflow();
         this.#recordFailure(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      this.#head += batch.length;
+      this.#inFlight = [];
       this.#writtenRows += batch.length;
       this.#consecutiveFailures = 0;
       this.#ticksToSkip = 0;
       this.#compact();
     }
+  }
+
+  /**
+   * Beyond `maxBufferedRows` queued rows the oldest go. The batch being written is not counted until its
+   * write fails and it is queued again (then it is the oldest).
+   */
+  #dropOverflow(): void {
+    const overflowRows = this.#queuedRows - this.#maxBufferedRows;
+    if (overflowRows <= 0) return;
+    this.#head += overflowRows;
+    this.#droppedRows += overflowRows;
+    this.#compact();
   }
 
   #recordFailure(error: Error): void {

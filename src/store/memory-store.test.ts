@@ -1,4 +1,7 @@
 import { openMemoryStore } from './memory-store.js';
 import { describeResultStoreConformance } from './result-store.conformance.js';
 
-describeResultStoreConformance('memory', () => ({ store: openMemoryStore(), cleanup: () => undefined }));
+describeResultStoreConformance('memory', async () => ({
+  store: openMemoryStore(),
+  cleanup: () => undefined,
+}));

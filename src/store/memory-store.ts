@@ -8,11 +8,12 @@ export function openMemoryStore(): ResultStore {
   const channels = new Map<string, ChannelSpec>();
   const chunks = new Map<string, ChunkRecord>();
   const incidents = new Map<string, Incident>();
+  // Async like every backend, so a caller that forgets an await fails here too.
   return {
-    saveChannel: (channel) => void channels.set(channel.id, channel),
-    deleteChannel: (id) => void channels.delete(id),
-    listChannels: () => [...channels.values()].sort((a, b) => byText(a.id, b.id)),
-    writeChunks(records) {
+    saveChannel: async (channel) => void channels.set(channel.id, channel),
+    deleteChannel: async (id) => void channels.delete(id),
+    listChannels: async () => [...channels.values()].sort((a, b) => byText(a.id, b.id)),
+    async writeChunks(records) {
       for (const record of records) {
         const key = `${record.channelId}\u0000${record.sessionId}\u0000${record.chunkIndex}`;
         if (chunks.has(key)) continue;
@@ -21,15 +22,15 @@ export function openMemoryStore(): ResultStore {
         chunks.set(key, { ...record, measurements });
       }
     },
-    queryChunks(channelId, fromMs, toMs, limit = 10_000) {
+    async queryChunks(channelId, fromMs, toMs, limit = 10_000) {
       return [...chunks.values()]
         .filter((c) => c.channelId === channelId && c.startedAtMs >= fromMs && c.startedAtMs < toMs)
         .sort((a, b) => a.startedAtMs - b.startedAtMs)
         .slice(0, limit);
     },
-    saveIncident: (incident) => void incidents.set(incident.id, incident),
-    getIncident: (id) => incidents.get(id) ?? null,
-    listIncidents(filter: IncidentFilter) {
+    saveIncident: async (incident) => void incidents.set(incident.id, incident),
+    getIncident: async (id) => incidents.get(id) ?? null,
+    async listIncidents(filter: IncidentFilter) {
       return [...incidents.values()]
         .filter(
           (i) =>
@@ -42,7 +43,7 @@ export function openMemoryStore(): ResultStore {
         .sort((a, b) => b.startedAtMs - a.startedAtMs || byText(b.id, a.id))
         .slice(0, filter.limit ?? 1000);
     },
-    pruneChunks(olderThanMs) {
+    async pruneChunks(olderThanMs) {
       let removed = 0;
       for (const [key, record] of chunks) {
         if (record.startedAtMs < olderThanMs) {
@@ -52,6 +53,6 @@ export function openMemoryStore(): ResultStore {
       }
       return removed;
     },
-    close: () => undefined,
+    close: async () => undefined,
   };
 }

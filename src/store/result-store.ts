@@ -1,6 +1,7 @@
 /**
  * Where `streamqc run` keeps its results. One interface, one conformance suite
- * (src/store/result-store.conformance.ts) that every backend passes: SQLite now, PostgreSQL later.
+ * (src/store/result-store.conformance.ts) that every backend passes: memory, SQLite and PostgreSQL.
+ * Every method returns a Promise (PostgreSQL answers over the network); a failure is a rejection.
  */
 import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
 
@@ -16,25 +17,25 @@ export interface IncidentFilter {
 
 export interface ResultStore {
   /** Channels added at runtime survive a restart. */
-  saveChannel(channel: ChannelSpec): void;
+  saveChannel(channel: ChannelSpec): Promise<void>;
   /** Removes the channel only: its chunks stay until pruned, its incidents stay (history). */
-  deleteChannel(channelId: string): void;
+  deleteChannel(channelId: string): Promise<void>;
   /** Ordered by id. */
-  listChannels(): ChannelSpec[];
+  listChannels(): Promise<ChannelSpec[]>;
   /**
    * Writes many chunk rows in one transaction. Writing a row again (same channel, session, chunk index) is
    * ignored (the first write wins), so a retried batch never duplicates. A failed call writes none of them.
    */
-  writeChunks(records: readonly ChunkRecord[]): void;
+  writeChunks(records: readonly ChunkRecord[]): Promise<void>;
   /** Rows with fromMs <= startedAtMs < toMs, oldest first; `limit` keeps the oldest rows. */
-  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[];
+  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]>;
   /** Inserts or replaces an incident by id. */
-  saveIncident(incident: Incident): void;
-  getIncident(id: string): Incident | null;
+  saveIncident(incident: Incident): Promise<void>;
+  getIncident(id: string): Promise<Incident | null>;
   /** Newest `startedAtMs` first (ties: id descending); `limit` keeps the newest. */
-  listIncidents(filter: IncidentFilter): Incident[];
+  listIncidents(filter: IncidentFilter): Promise<Incident[]>;
   /** Deletes chunk rows older than `olderThanMs` (wall clock); incidents are kept. Returns rows deleted. */
-  pruneChunks(olderThanMs: number): number;
+  pruneChunks(olderThanMs: number): Promise<number>;
   /** Safe to call more than once. */
-  close(): void;
+  close(): Promise<void>;
 }

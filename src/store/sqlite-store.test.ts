@@ -21,9 +21,13 @@ function tempDatabase(): { directory: string; path: string; remove: () => void }
   };
 }
 
-describeResultStoreConformance('sqlite', () => {
+describeResultStoreConformance('sqlite', async () => {
   const { path, remove } = tempDatabase();
-  return { store: openSqliteStore({ path }), reopen: () => openSqliteStore({ path }), cleanup: remove };
+  return {
+    store: openSqliteStore({ path }),
+    reopen: async () => openSqliteStore({ path }),
+    cleanup: remove,
+  };
 });
 
 /** The error a store must give: typed, one line (the CLI prints only the message), naming the file. */
@@ -48,11 +52,11 @@ function countRows(path: string): number {
 }
 
 describe('SQLite store: opening', () => {
-  it('creates the schema in WAL mode and applies each migration once', () => {
+  it('creates the schema in WAL mode and applies each migration once', async () => {
     const { path, remove } = tempDatabase();
     try {
-      openSqliteStore({ path }).close();
-      openSqliteStore({ path }).close();
+      await openSqliteStore({ path }).close();
+      await openSqliteStore({ path }).close();
       const db = new Database(path, { readonly: true });
       try {
         assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -69,10 +73,10 @@ describe('SQLite store: opening', () => {
     }
   });
 
-  it('refuses a database written by a newer streamqc', () => {
+  it('refuses a database written by a newer streamqc', async () => {
     const { path, remove } = tempDatabase();
     try {
-      openSqliteStore({ path }).close();
+      await openSqliteStore({ path }).close();
       const db = new Database(path);
       db.prepare('INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, 0)').run(
         schemaVersion + 1,
@@ -112,10 +116,10 @@ describe('SQLite store: opening', () => {
     }
   });
 
-  it('refuses a read-only file at once instead of failing at the first write', (t) => {
+  it('refuses a read-only file at once instead of failing at the first write', async (t) => {
     const { path, remove } = tempDatabase();
     try {
-      openSqliteStore({ path }).close();
+      await openSqliteStore({ path }).close();
       const undo = makeReadOnly(path);
       if (undo === null) {
         t.skip('cannot make a file read-only here (root without chattr)');
@@ -134,33 +138,33 @@ describe('SQLite store: opening', () => {
 });
 
 describe('SQLite store: failures while running', () => {
-  it("a write blocked by another connection's lock is retryable, and the retry lands each row once", () => {
+  it("a write blocked by another connection's lock is retryable, and the retry lands each row once", async () => {
     const { path, remove } = tempDatabase();
     const store = openSqliteStore({ path, busyTimeoutMs: 50 });
     const other = new Database(path);
     try {
       const batch = [0, 1, 2].map((index) => exampleChunk('ch-a', index));
-      store.writeChunks(batch.slice(0, 1));
+      await store.writeChunks(batch.slice(0, 1));
       other.exec('BEGIN IMMEDIATE');
-      assert.throws(() => store.writeChunks(batch), isStoreError('STORE_UNAVAILABLE', true, path));
-      assert.throws(() => store.writeChunks(batch), /locked/);
+      await assert.rejects(store.writeChunks(batch), isStoreError('STORE_UNAVAILABLE', true, path));
+      await assert.rejects(store.writeChunks(batch), /locked/);
       other.exec('ROLLBACK');
-      store.writeChunks(batch);
-      assert.equal(store.queryChunks('ch-a', 0, Number.MAX_SAFE_INTEGER).length, 3);
+      await store.writeChunks(batch);
+      assert.equal((await store.queryChunks('ch-a', 0, Number.MAX_SAFE_INTEGER)).length, 3);
     } finally {
       other.close();
-      store.close();
+      await store.close();
       remove();
     }
   });
 
-  it('when the OS refuses writes, the writer keeps the rows and delivers each once after recovery', (t) => {
+  it('when the OS refuses writes, the writer keeps the rows and delivers each once after recovery', async (t) => {
     const { path, remove } = tempDatabase();
     const store = openSqliteStore({ path });
     const writer = new BatchedChunkWriter({ store, maxBatchRows: 1000 });
     try {
       for (let index = 0; index < 50; index += 1) writer.add(exampleChunk('ch-a', index));
-      writer.flush();
+      await writer.flush();
       for (let index = 50; index < 250; index += 1) writer.add(exampleChunk('ch-a', index));
       const restore = limitFileSize(0);
       if (restore === null) {
@@ -168,7 +172,7 @@ describe('SQLite store: failures while running', () => {
         return;
       }
       try {
-        writer.flush();
+        await writer.flush();
       } finally {
         restore();
       }
@@ -178,22 +182,22 @@ describe('SQLite store: failures while running', () => {
       assert.equal(failed.consecutiveFailures, 1);
       assert.ok(failed.lastError !== null && isStoreError('STORE_UNAVAILABLE', true, path)(failed.lastError));
       t.diagnostic(`refused write reported as: ${failed.lastError.message}`);
-      writer.flush();
+      await writer.flush();
       assert.equal(writer.counters().pendingRows, 0);
       assert.equal(writer.counters().writtenRows, 250);
-      writer.close();
-      store.close();
+      await writer.close();
+      await store.close();
       assert.equal(countRows(path), 250);
     } finally {
-      writer.close();
-      store.close();
+      await writer.close();
+      await store.close();
       remove();
     }
   });
 });
 
 describe('SQLite store: throughput', () => {
-  it('writes 10,000 rows of 12 detectors in batches of 500', (t) => {
+  it('writes 10,000 rows of 12 detectors in batches of 500', async (t) => {
     const { path, remove } = tempDatabase();
     const store = openSqliteStore({ path });
     const writer = new BatchedChunkWriter({ store, maxBatchRows: 500 });
@@ -207,9 +211,9 @@ describe('SQLite store: throughput', () => {
       );
       const startedMs = performance.now();
       for (const record of records) writer.add(record);
-      writer.close();
+      await writer.close();
       const elapsedMs = performance.now() - startedMs;
-      store.close();
+      await store.close();
       assert.equal(writer.counters().writtenRows, rows);
       assert.equal(countRows(path), rows);
       const jsonBytesPerRow = JSON.stringify(records[0]?.measurements).length;
@@ -219,8 +223,8 @@ describe('SQLite store: throughput', () => {
           `${jsonBytesPerRow} bytes of JSON per row, ${fileBytesPerRow.toFixed(0)} bytes of file per row`,
       );
     } finally {
-      writer.close();
-      store.close();
+      await writer.close();
+      await store.close();
       remove();
     }
   });

@@ -2,6 +2,8 @@
  * The embedded result store: one SQLite file, nothing to install. WAL lets readers (the HTTP API, a CLI in
  * another process) run while the service writes; synchronous=NORMAL commits without an fsync per
  * transaction, which loses nothing when the process dies and at most the last transactions on power loss.
+ * better-sqlite3 is synchronous: each method does its work at once and returns a settled Promise, so a
+ * failure is a rejection as with every backend.
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
@@ -171,34 +173,39 @@ export function openSqliteStore(options: SqliteStoreOptions): ResultStore {
   let closed = false;
 
   return {
-    saveChannel(channel: ChannelSpec): void {
+    async saveChannel(channel: ChannelSpec): Promise<void> {
       guarded(path, 'write to', () => saveChannel.run(channel.id, JSON.stringify(channel)));
     },
-    deleteChannel(channelId: string): void {
+    async deleteChannel(channelId: string): Promise<void> {
       guarded(path, 'write to', () => deleteChannel.run(channelId));
     },
-    listChannels(): ChannelSpec[] {
+    async listChannels(): Promise<ChannelSpec[]> {
       return guarded(path, 'read', () =>
         listChannels.all().map((row) => JSON.parse(row.spec) as ChannelSpec),
       );
     },
-    writeChunks(records: readonly ChunkRecord[]): void {
+    async writeChunks(records: readonly ChunkRecord[]): Promise<void> {
       if (records.length === 0) return;
       records.forEach(assertValidChunkRecord);
       guarded(path, 'write to', () => writeChunks.immediate(records));
     },
-    queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[] {
+    async queryChunks(
+      channelId: string,
+      fromMs: number,
+      toMs: number,
+      limit?: number,
+    ): Promise<ChunkRecord[]> {
       const rows = guarded(path, 'read', () => queryChunks.all(channelId, fromMs, toMs, sqlLimit(limit)));
       return rows.map(chunkFromRow);
     },
-    saveIncident(incident: Incident): void {
+    async saveIncident(incident: Incident): Promise<void> {
       guarded(path, 'write to', () => saveIncident.run(incidentToRow(incident)));
     },
-    getIncident(id: string): Incident | null {
+    async getIncident(id: string): Promise<Incident | null> {
       const row = guarded(path, 'read', () => getIncident.get(id));
       return row === undefined ? null : incidentFromRow(row);
     },
-    listIncidents(filter: IncidentFilter): Incident[] {
+    async listIncidents(filter: IncidentFilter): Promise<Incident[]> {
       const { sql, key, parameters } = listIncidentsSql(filter);
       return guarded(path, 'read', () => {
         let statement = listIncidentStatements.get(key);
@@ -209,10 +216,10 @@ export function openSqliteStore(options: SqliteStoreOptions): ResultStore {
         return statement.all(parameters).map(incidentFromRow);
       });
     },
-    pruneChunks(olderThanMs: number): number {
+    async pruneChunks(olderThanMs: number): Promise<number> {
       return guarded(path, 'write to', () => pruneChunks.run(olderThanMs).changes);
     },
-    close(): void {
+    async close(): Promise<void> {
       if (closed) return;
       closed = true;
       // Closing the last connection checkpoints the WAL into the database file and removes it.

@@ -102,7 +102,7 @@ export class FakeMonitorApi implements MonitorApi {
     return Promise.resolve(this.channels.delete(id));
   }
 
-  listIncidents(filter: IncidentFilter): Incident[] {
+  async listIncidents(filter: IncidentFilter): Promise<Incident[]> {
     this.incidentQueries.push(filter);
     const matching = [...this.incidents.values()].filter(
       (incident) =>
@@ -115,7 +115,7 @@ export class FakeMonitorApi implements MonitorApi {
     return matching.slice(0, filter.limit);
   }
 
-  getIncident(id: string): Incident | null {
+  async getIncident(id: string): Promise<Incident | null> {
     return this.incidents.get(id) ?? null;
   }
 
@@ -128,7 +128,7 @@ export class FakeMonitorApi implements MonitorApi {
     return acknowledged;
   }
 
-  queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): ChunkRecord[] {
+  async queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]> {
     this.chunkQueries.push({ channelId, fromMs, toMs, limit });
     return this.chunks
       .filter(
@@ -137,7 +137,7 @@ export class FakeMonitorApi implements MonitorApi {
       .slice(0, limit);
   }
 
-  evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): string | null {
+  async evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null> {
     return this.evidencePaths.get(`${incidentId}:${kind}`) ?? null;
   }
 

@@ -4,7 +4,7 @@
  * thread-pool round trip per packet); network inputs use the asynchronous ones, so timers keep running.
  */
 import { FFmpegError, Frame, Packet } from 'node-av/lib';
-import { AVERROR_EAGAIN, AVERROR_EOF } from 'node-av/constants';
+import { AVERROR_EAGAIN, AVERROR_EOF, AVMEDIA_TYPE_AUDIO, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 import { audioFrameToFloat } from './audio-samples.js';
 import { Chunker, type ReadyChunk } from './chunker.js';
 import type { OpenedInput, OpenedStream } from './open-input.js';
@@ -75,6 +75,16 @@ export async function* decodeInput(
   const nominalFrameSeconds = input.video ? frameRateSeconds(input.video) : 0;
   const videoIndex = input.video?.stream.index ?? -1;
   const audioIndex = input.audio?.stream.index ?? -1;
+  // Formats without a header (FLV from an RTMP server, MPEG-TS) declare a stream when its first packet comes:
+  // a picture or sound that starts after probing would otherwise be ignored for the whole session.
+  const streamsAtOpen = input.format.nbStreams;
+  const lateStream = (index: number): string | null => {
+    if (index < streamsAtOpen) return null;
+    const type = input.format.streams[index]?.codecpar.codecType;
+    if (type === AVMEDIA_TYPE_VIDEO && !input.hasVideoStream) return 'video';
+    if (type === AVMEDIA_TYPE_AUDIO && !input.hasAudioStream) return 'audio';
+    return null;
+  };
   const packet = new Packet();
   packet.alloc();
   const frame = new Frame();
@@ -188,6 +198,13 @@ export async function* decodeInput(
       } else if (index === audioIndex && input.audio) {
         options.onPacket?.(packet, input.audio);
         await sendPacket(input.audio, false, packet);
+      } else {
+        const appeared = lateStream(index);
+        if (appeared) {
+          stats.readError = `a ${appeared} stream appeared after the input was opened (open it again to decode it)`;
+          packet.unref();
+          break;
+        }
       }
       packet.unref();
       for (const ready of chunker.takeReady()) yield ready;

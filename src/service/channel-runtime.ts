@@ -12,7 +12,7 @@ import type { FromWorker } from './worker-messages.js';
 const startupGraceMs = 5000;
 
 interface Session {
-  readonly mediaZeroAtMs: number;
+  mediaZeroAtMs: number;
   /** Detector event key -> the condition it drives. */
   readonly openEvents: Map<string, ConditionKey>;
 }
@@ -75,6 +75,11 @@ export class ChannelRuntime {
       case 'chunk':
         this.acceptChunk(message, nowMs);
         return;
+      case 'session-clock': {
+        const session = this.sessions.get(message.sessionId);
+        if (session) session.mediaZeroAtMs = message.mediaZeroAtMs;
+        return;
+      }
       case 'transition':
         this.acceptTransition(message.sessionId, message.detector, message.transition);
         return;

@@ -58,6 +58,9 @@ function send(message: FromWorker): void {
   process.send?.(message);
 }
 
+/** Smaller moves of a live input's time 0 are left alone (jitter of the decode loop). */
+const clockCorrectionMs = 100;
+
 /** Full jitter: a random wait up to the exponential bound, so many channels do not reconnect in step. */
 export function backoffMs(attempt: number, baseMs = minBackoffMs, capMs = maxBackoffMs): number {
   return Math.round(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
@@ -107,6 +110,17 @@ async function runSession(
         if (dueInMs > 0) await sleep(dueInMs, undefined, { signal }).catch(() => undefined);
       }
       if (!announced) announce(chunk.endSeconds);
+      else if (!channel.loop) {
+        // A live input's first seconds often come in a burst (what FFmpeg read while probing, a server's
+        // buffer): placing time 0 from the first chunk alone would put every later second in the future.
+        // A second cannot be complete before it was sent, so the earliest placement seen so far is the
+        // closest to the live edge.
+        const liveEdgeZeroAtMs = Date.now() - chunk.endSeconds * 1000;
+        if (liveEdgeZeroAtMs < mediaZeroAtMs - clockCorrectionMs) {
+          mediaZeroAtMs = liveEdgeZeroAtMs;
+          send({ type: 'session-clock', sessionId, mediaZeroAtMs });
+        }
+      }
       try {
         const measured = pipeline.analyze(chunk);
         frames.count += chunk.video.length;

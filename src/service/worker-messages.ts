@@ -26,6 +26,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly type: 'session-started'; readonly sessionId: string; readonly mediaZeroAtMs: number }
+  /** The session's media time 0 moved earlier on the wall clock (see the worker's live-edge placement). */
+  | { readonly type: 'session-clock'; readonly sessionId: string; readonly mediaZeroAtMs: number }
   | {
       readonly type: 'chunk';
       readonly sessionId: string;
@@ -70,6 +72,7 @@ export type FromWorker =
 /** Every message type, as a record so that the compiler insists on each member of the union. */
 const fromWorkerTypeNames: Readonly<Record<FromWorker['type'], true>> = {
   'session-started': true,
+  'session-clock': true,
   chunk: true,
   transition: true,
   heartbeat: true,

@@ -7,7 +7,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { startApiServer } from '../api/api-server.js';
-import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
+import { LeasedChannels } from '../cluster/leased-channels.js';
+import { loadServiceConfig, resolveClusterConfig, type ServiceConfig } from '../config/service-config.js';
+import { detectors as allDetectors } from '../detectors/registry.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
 import { Monitor } from '../service/monitor.js';
@@ -40,6 +42,14 @@ function openStore(config: ServiceConfig): ResultStore {
 
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  const clusterConfig = resolveClusterConfig(config);
+  const cluster = clusterConfig
+    ? new LeasedChannels({
+        cluster: clusterConfig,
+        allDetectorIds: allDetectors.map((d) => d.id),
+        logger,
+      })
+    : null;
   const store = openStore(config);
   const chunks = new BatchedChunkWriter({
     store,
@@ -58,8 +68,20 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       ) as unknown as NotificationTarget,
   );
   const notifier = createNotifier({ targets, logger });
-  const monitor = new Monitor({ config, store, chunks, notifier, logger });
+  const monitor = new Monitor({
+    config,
+    store,
+    chunks,
+    notifier,
+    logger,
+    ...(cluster ? { leases: cluster } : {}),
+  });
   await monitor.start();
+  // Cluster mode: channels start as their leases are claimed.
+  await cluster?.start(monitor).catch(async (error: unknown) => {
+    await monitor.stop();
+    throw error;
+  });
   const authToken = config.http.authToken ?? process.env[config.http.authTokenEnv] ?? null;
   const api = await startApiServer({
     api: monitor,
@@ -77,6 +99,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     apiUrl: api.url,
     async stop() {
       await api.close();
+      await cluster?.close();
       await monitor.stop();
     },
   };

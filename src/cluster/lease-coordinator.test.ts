@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { createTestSchema, postgresSkip, type TestSchema } from '../test-support/postgres.js';
-import { LeaseCoordinator, type LossReason } from './lease-coordinator.js';
+import { LeaseCoordinator, type LeaseStore, type LossReason } from './lease-coordinator.js';
 import { PgLeaseStore } from './pg-lease-store.js';
 
 interface Worker {
@@ -205,5 +205,70 @@ describe('lease coordinator (PostgreSQL)', { skip: postgresSkip() }, () => {
     assert.equal((await owners('stale-')).get('stale-0'), 'stale-b');
     await a.coordinator.close();
     await b.coordinator.close();
+  });
+});
+
+describe('lease coordinator when PostgreSQL is unreachable', () => {
+  it('keeps its leases until the local deadline, then stops them, and claims again once the database answers', async () => {
+    let down = false;
+    let generation = 0;
+    const fail = async () => {
+      await Promise.resolve();
+      if (down) throw new Error('connect ECONNREFUSED');
+    };
+    const store: LeaseStore = {
+      heartbeat: fail,
+      addTasks: fail,
+      deregister: fail,
+      release: fail,
+      census: async () => {
+        await fail();
+        return { liveWorkers: 1, tasks: 1 };
+      },
+      claim: async (_worker, candidates) => {
+        await fail();
+        return candidates.map((taskId) => ({ taskId, generation: ++generation }));
+      },
+      renew: async (_worker, held) => {
+        await fail();
+        return [...held];
+      },
+    };
+    let clockMs = 0;
+    const losses: LossReason[] = [];
+    const coordinator = new LeaseCoordinator({
+      store,
+      workerId: 'w',
+      leaseSeconds: 5,
+      checkIntervalSeconds: intervalSeconds,
+      tasks: () => ['t'],
+      logger: pino({ level: 'silent' }),
+      nowMs: () => clockMs,
+      events: {
+        acquired: () => undefined,
+        released: async (_taskId, reason) => {
+          losses.push(reason);
+          await Promise.resolve();
+        },
+      },
+    });
+    await coordinator.start();
+    clockMs += intervalSeconds * 1000;
+    await coordinator.cycle();
+    assert.equal(coordinator.holds('t'), true);
+
+    down = true;
+    clockMs += 3000;
+    await coordinator.cycle();
+    assert.equal(coordinator.holds('t'), true, 'a failed round within the lease time changes nothing');
+    clockMs += 3000;
+    assert.equal(coordinator.holds('t'), false, 'past the deadline the lease is gone, round or not');
+    await coordinator.cycle();
+    assert.deepEqual(losses, ['expired']);
+
+    down = false;
+    await coordinator.cycle();
+    assert.equal(coordinator.token('t')?.generation, 2, 'claimed again with a new generation');
+    await coordinator.close();
   });
 });

@@ -40,6 +40,14 @@ describe('fail-over figures', () => {
       newOwner: 'b',
     });
     assert.equal(takeover('c', rows.slice(0, 10), 'a', t0 + 10_500).newOwner, null);
+    // a resumed and took the channel back itself, in a new session, before b had a chunk.
+    const back = { workerId: 'a', row: { ...chunk('a', 'c', 15).row, sessionId: 'later' } };
+    assert.deepEqual(takeover('c', [...rows, back], 'a', t0 + 10_500), {
+      channelId: 'c',
+      resumedAfterSeconds: 5.5,
+      missingChunks: 5,
+      newOwner: 'a',
+    });
   });
 
   it('seconds analysed by two workers, not one worker’s own consecutive chunks', () => {
@@ -50,9 +58,12 @@ describe('fail-over figures', () => {
     assert.equal(doubleAnalysedChunks([chunk('a', 'c', 0), chunk('b', 'd', 0)]), 0, 'other channel');
   });
 
-  it('duplicate incidents overlap in time; an open one lasts until its worker ended', () => {
-    const killedAt = t0 + 10_000;
-    const until = (worker: string) => (worker === 'a' ? killedAt : t0 + 60_000);
+  it('duplicate incidents overlap in time; an open one lasts until its worker’s last chunk of the channel', () => {
+    // a analysed 0-9 s, b from 12 s on.
+    const until = [
+      ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => chunk('a', 'c', s)),
+      ...[12, 13, 14, 15, 16, 17, 18, 19, 20].map((s) => chunk('b', 'c', s)),
+    ];
     assert.equal(
       duplicateIncidents([incident('a', 'i1', 5, null), incident('b', 'i2', 15, 20)], until).length,
       0,

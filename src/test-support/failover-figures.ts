@@ -22,22 +22,29 @@ export interface ChannelTakeover {
 
 const endMs = (record: ChunkRecord) => record.startedAtMs + record.durationSeconds * 1000;
 
-/** How a channel of the killed worker came back on another. */
+/**
+ * How a channel came back after its owner was killed, paused or stopped at `eventAtMs`: the first chunk of
+ * any other decode session (another worker's, or the same worker's after it resumed and claimed again).
+ */
 export function takeover(
   channelId: string,
   chunks: readonly Stored<ChunkRecord>[],
-  killedWorkerId: string,
-  killedAtMs: number,
+  oldOwnerId: string,
+  eventAtMs: number,
 ): ChannelTakeover {
   const rows = chunks
     .filter((c) => c.row.channelId === channelId)
     .sort((a, b) => a.row.startedAtMs - b.row.startedAtMs);
-  const before = rows.filter((c) => c.workerId === killedWorkerId && c.row.startedAtMs < killedAtMs).at(-1);
-  const after = rows.find((c) => c.workerId !== killedWorkerId && endMs(c.row) > killedAtMs);
+  const sessionOf = (c: Stored<ChunkRecord>) => `${c.workerId}/${c.row.sessionId}`;
+  const oldSessions = new Set(
+    rows.filter((c) => c.workerId === oldOwnerId && c.row.startedAtMs < eventAtMs).map(sessionOf),
+  );
+  const before = rows.filter((c) => oldSessions.has(sessionOf(c)) && c.row.startedAtMs < eventAtMs).at(-1);
+  const after = rows.find((c) => !oldSessions.has(sessionOf(c)) && endMs(c.row) > eventAtMs);
   if (!after) return { channelId, resumedAfterSeconds: null, missingChunks: null, newOwner: null };
   return {
     channelId,
-    resumedAfterSeconds: (endMs(after.row) - killedAtMs) / 1000,
+    resumedAfterSeconds: (endMs(after.row) - eventAtMs) / 1000,
     missingChunks: before
       ? Math.max(0, Math.round((after.row.startedAtMs - endMs(before.row)) / 1000))
       : null,
@@ -64,13 +71,19 @@ export function doubleAnalysedChunks(chunks: readonly Stored<ChunkRecord>[]): nu
 
 /**
  * Pairs of incidents of one channel and kind whose times overlap: one condition reported twice. An incident
- * still open counts until `openUntilMs` of its worker (its kill, or the end of the run).
+ * left open (its worker died or lost the channel) counts until that worker's last chunk of the channel.
  */
 export function duplicateIncidents(
   incidents: readonly Stored<Incident>[],
-  openUntilMs: (workerId: string) => number,
+  chunks: readonly Stored<ChunkRecord>[],
 ): { readonly a: Stored<Incident>; readonly b: Stored<Incident> }[] {
-  const until = (s: Stored<Incident>) => s.row.closedAtMs ?? openUntilMs(s.workerId);
+  const lastChunkEndMs = new Map<string, number>();
+  for (const c of chunks) {
+    const key = `${c.workerId}/${c.row.channelId}`;
+    lastChunkEndMs.set(key, Math.max(lastChunkEndMs.get(key) ?? 0, endMs(c.row)));
+  }
+  const until = (s: Stored<Incident>) =>
+    s.row.closedAtMs ?? lastChunkEndMs.get(`${s.workerId}/${s.row.channelId}`) ?? s.row.startedAtMs;
   const found: { a: Stored<Incident>; b: Stored<Incident> }[] = [];
   for (let i = 0; i < incidents.length; i++) {
     for (let j = i + 1; j < incidents.length; j++) {

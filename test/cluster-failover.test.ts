@@ -280,6 +280,7 @@ describe('cluster fail-over (PostgreSQL, 3 workers, 12 live channels)', { skip: 
         30_000,
         'the paused worker’s channels to be claimed',
       );
+      await waitFor(() => allLive([last], channelIds), 45_000, 'every channel analysed by the other worker');
       await sleep(2000);
       graceful.child.kill('SIGCONT');
       await waitFor(

@@ -123,6 +123,11 @@ export async function runCommand(args: string[]): Promise<number> {
     ?.split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  if (loaded.cluster && (shard || detectorIds))
+    throw new StreamqcError(
+      'BAD_USAGE',
+      '--shard and --detectors do not apply with cluster (use cluster.detectorGroups)',
+    );
   const port = values.port === undefined ? loaded.http.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new StreamqcError('BAD_USAGE', '--port must be 0-65535');

@@ -50,7 +50,8 @@ export class LeasedChannels {
     this.store = new PgLeaseStore({
       postgresUrl: cluster.postgresUrl,
       schema: cluster.schema,
-      queryTimeoutMs: cluster.leaseSeconds * 1000,
+      // A statement that hangs must not hold a round for a whole lease time.
+      queryTimeoutMs: cluster.leaseSeconds * 500,
     });
     this.coordinator = new LeaseCoordinator({
       store: this.store,

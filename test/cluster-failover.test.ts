@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,31 @@ async function writeSource(path: string): Promise<void> {
  */
 function multicastUrl(port: number): string {
   return `udp://239.255.${Math.floor(port / 256) % 256}.${port % 256}:${port}?localaddr=127.0.0.1`;
+}
+
+/** Whether a datagram sent to a multicast group on 127.0.0.1 reaches a member on this machine. */
+async function loopbackMulticastWorks(port: number): Promise<boolean> {
+  const group = '239.255.254.1';
+  const receiver = createSocket({ type: 'udp4', reuseAddr: true });
+  const sender = createSocket('udp4');
+  try {
+    let received = false;
+    receiver.on('message', () => (received = true));
+    await new Promise<void>((resolve) => receiver.bind(port, resolve));
+    receiver.addMembership(group, '127.0.0.1');
+    await new Promise<void>((resolve) => sender.bind(0, resolve));
+    sender.setMulticastInterface('127.0.0.1');
+    for (let i = 0; i < 5 && !received; i++) {
+      sender.send('probe', port, group);
+      await sleep(100);
+    }
+    return received;
+  } catch {
+    return false;
+  } finally {
+    receiver.close();
+    sender.close();
+  }
 }
 
 function startSenders(file: string, ports: readonly number[]): ChildProcess {
@@ -226,6 +252,10 @@ describe('cluster fail-over (PostgreSQL, 3 workers, 12 live channels)', { skip: 
     const basePort = 24_000 + Math.floor(Math.random() * 10_000);
     const ports = Array.from({ length: channelCount }, (_, i) => basePort + i);
     const channelIds = ports.map((_, i) => `ch${String(i).padStart(2, '0')}`);
+    assert.ok(
+      await loopbackMulticastWorks(basePort - 1),
+      'multicast on the loopback interface (127.0.0.1) does not reach this machine: the test channels need it',
+    );
     const db = await createTestSchema('failover_test');
     const tables = new PgLeaseStore({ postgresUrl: db.url, schema: db.schema, queryTimeoutMs: 5000 });
     await tables.open();

@@ -10,7 +10,9 @@ import { startApiServer } from '../api/api-server.js';
 import { archivingSink } from '../archive/archiving-sink.js';
 import type { ApiToken } from '../api/auth.js';
 import { minTokenLength, parseTokenHash, sha256Digest } from '../api/token-hash.js';
-import { loadServiceConfig, type ServiceConfig } from '../config/service-config.js';
+import { LeasedChannels } from '../cluster/leased-channels.js';
+import { loadServiceConfig, resolveClusterConfig, type ServiceConfig } from '../config/service-config.js';
+import { detectors as allDetectors } from '../detectors/registry.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
 import { redactUrl } from '../service/model.js';
@@ -94,6 +96,14 @@ export function apiTokens(config: ServiceConfig, environment: NodeJS.ProcessEnv)
 /** Starts the whole service from a validated config (used by the CLI, the demo and the tests). */
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
   const tokens = apiTokens(config, process.env);
+  const clusterConfig = resolveClusterConfig(config);
+  const cluster = clusterConfig
+    ? new LeasedChannels({
+        cluster: clusterConfig,
+        allDetectorIds: allDetectors.map((d) => d.id),
+        logger,
+      })
+    : null;
   const store = await openStore(config, logger);
   const chunks = new BatchedChunkWriter({
     store,
@@ -117,10 +127,19 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       ) as unknown as NotificationTarget,
   );
   const notifier = createNotifier({ targets, logger });
-  const monitor = new Monitor({ config, store, chunks: chunkSink, notifier, logger });
+  const monitor = new Monitor({
+    config,
+    store,
+    chunks: chunkSink,
+    notifier,
+    logger,
+    ...(cluster ? { leases: cluster } : {}),
+  });
   let api: Awaited<ReturnType<typeof startApiServer>>;
   try {
     await monitor.start();
+    // Cluster mode: channels start as their leases are claimed.
+    await cluster?.start(monitor);
     api = await startApiServer({
       api: monitor,
       port: config.http.port,
@@ -134,7 +153,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       logger,
     });
   } catch (error) {
-    // Stops what did start (workers, the store's connections), so the one-line error ends the process.
+    // Stops what did start (workers, leases, the store's connections), so the one-line error ends the process.
+    await cluster?.close().catch(() => undefined);
     await monitor.stop().catch(() => undefined);
     throw error;
   }
@@ -152,6 +172,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     apiUrl: api.url,
     async stop() {
       await api.close();
+      await cluster?.close();
       await monitor.stop();
       await archive?.close();
     },
@@ -176,6 +197,11 @@ export async function runCommand(args: string[]): Promise<number> {
     ?.split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  if (loaded.cluster && (shard || detectorIds))
+    throw new StreamqcError(
+      'BAD_USAGE',
+      '--shard and --detectors do not apply with cluster (use cluster.detectorGroups)',
+    );
   const port = values.port === undefined ? loaded.http.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new StreamqcError('BAD_USAGE', '--port must be 0-65535');

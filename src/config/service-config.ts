@@ -93,6 +93,36 @@ const postgresSchema = z
   })
   .strict();
 
+/** Many workers share the channels through leases in PostgreSQL (src/cluster/, docs/SCALE-OUT.md). */
+const clusterSchema = z
+  .object({
+    /** postgres://user:password@host:port/database; `postgresUrlEnv` names an environment variable instead. */
+    postgresUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
+    postgresUrlEnv: z.string().min(1).optional(),
+    /** Schema of the lease tables (created when missing). */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _')
+      .default('public'),
+    /** Unique per running process; default: host name and process id. */
+    workerId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ -')
+      .optional(),
+    /** A dead worker's channels are free this long after its last renewal. */
+    leaseSeconds: z.number().min(1).default(5),
+    /** How often a worker renews, claims and hands back: take-over time is at most lease + this. */
+    checkIntervalSeconds: z.number().positive().default(1),
+    /** Split each channel's detectors into tasks that different workers may take: group name -> detector ids. */
+    detectorGroups: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ -'), z.array(z.string()).min(1))
+      .default({}),
+  })
+  .strict();
+
 export const serviceConfigSchema = z
   .object({
     http: z
@@ -190,11 +220,16 @@ export const serviceConfigSchema = z
     notifications: z.array(notificationTargetSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
     channels: z.array(channelSchema).default([]),
+    cluster: clusterSchema.optional(),
   })
   .strict();
 
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;
 export type ChannelConfig = z.output<typeof channelSchema>;
+/** The cluster section with the PostgreSQL URL resolved (from `postgresUrl` or `postgresUrlEnv`). */
+export type ClusterConfig = Omit<z.output<typeof clusterSchema>, 'postgresUrl' | 'postgresUrlEnv'> & {
+  readonly postgresUrl: string;
+};
 
 export interface AlertRule {
   readonly raiseAfterSeconds: number;
@@ -264,12 +299,56 @@ export function crossCheck(config: ServiceConfig): string[] {
     if (!seen.has(window.channel))
       problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
   });
+  problems.push(...clusterProblems(config));
   for (const kind of Object.keys(config.alerts.rules)) {
     if (!known.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }
   return problems;
+}
+
+function clusterProblems(config: ServiceConfig): string[] {
+  const cluster = config.cluster;
+  if (!cluster) return [];
+  const problems: string[] = [];
+  const known = new Set(allDetectors.map((d) => d.id));
+  if ((cluster.postgresUrl === undefined) === (cluster.postgresUrlEnv === undefined))
+    problems.push('cluster: set exactly one of postgresUrl and postgresUrlEnv');
+  if (cluster.checkIntervalSeconds * 2 > cluster.leaseSeconds)
+    problems.push(
+      `cluster.checkIntervalSeconds: at most half of cluster.leaseSeconds (${cluster.leaseSeconds}), so one failed renewal does not lose a lease`,
+    );
+  if (config.worker.shardCount > 1)
+    problems.push('worker.shardCount: leave it at 1 with cluster (leases share the channels)');
+  if (config.worker.detectors) problems.push('worker.detectors: use cluster.detectorGroups with cluster');
+  const grouped = new Set<string>();
+  for (const [group, ids] of Object.entries(cluster.detectorGroups)) {
+    ids.forEach((id, i) => {
+      if (!known.has(id)) problems.push(`cluster.detectorGroups.${group}.${i}: unknown detector '${id}'`);
+      else if (grouped.has(id))
+        problems.push(`cluster.detectorGroups.${group}.${i}: '${id}' is in two groups`);
+      grouped.add(id);
+    });
+  }
+  return problems;
+}
+
+/** The cluster section with its URL read from the environment where `postgresUrlEnv` says so. */
+export function resolveClusterConfig(
+  config: ServiceConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): ClusterConfig | null {
+  const cluster = config.cluster;
+  if (!cluster) return null;
+  const { postgresUrl, postgresUrlEnv, ...rest } = cluster;
+  const url = postgresUrl ?? (postgresUrlEnv === undefined ? undefined : env[postgresUrlEnv]);
+  if (!url)
+    throw new StreamqcError(
+      'BAD_CONFIG',
+      `cluster.postgresUrlEnv: environment variable ${postgresUrlEnv} is not set`,
+    );
+  return { ...rest, postgresUrl: url };
 }
 
 /** Parses and validates a config document; every problem is listed with its path. */

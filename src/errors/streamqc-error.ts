@@ -17,12 +17,15 @@ export type ErrorCode =
   /** The result store cannot be written or read right now (locked, disk full, I/O error): retry later. */
   | 'STORE_UNAVAILABLE'
   /** The result store cannot be used at all (cannot be opened, read-only, corrupt, newer schema). */
-  | 'STORE_FAILED';
+  | 'STORE_FAILED'
+  /** The cluster's PostgreSQL (channel leases) cannot be reached right now: retry later. */
+  | 'COORDINATION_UNAVAILABLE';
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set([
   'CONNECT_TIMEOUT',
   'CONNECT_FAILED',
   'STORE_UNAVAILABLE',
+  'COORDINATION_UNAVAILABLE',
 ]);
 
 export class StreamqcError extends Error {

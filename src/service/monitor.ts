@@ -45,6 +45,15 @@ export interface MonitorOptions {
   readonly heartbeatIntervalMs?: number;
   /** How often channels run by other nodes are read again from the store (default 5000). */
   readonly storedChannelsRefreshMs?: number;
+  /**
+   * Cluster mode (src/cluster/): channels run only when started through `startChannel` (a lease was won),
+   * and a channel's results are dropped whenever `mayRun` says its lease is gone. Absent: the static shard.
+   */
+  readonly leases?: ChannelFence;
+}
+
+export interface ChannelFence {
+  mayRun(channelId: string): boolean;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -59,6 +68,10 @@ const retentionCheckMs = 60_000;
 
 export class Monitor implements MonitorApi {
   private readonly channels = new Map<string, ChannelRuntime>();
+  /** Every channel this monitor knows (config and store), running here or not. */
+  private readonly known = new Map<string, ChannelSpec>();
+  /** Cluster mode: the detectors each channel was started with here. */
+  private readonly leasedDetectorIds = new Map<string, readonly string[]>();
   /** Incidents whose save failed (store down): the latest version of each, saved again on every tick. */
   private readonly unsavedIncidents = new Map<string, Incident>();
   /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
@@ -95,6 +108,7 @@ export class Monitor implements MonitorApi {
       openByChannel.set(incident.channelId, [...(openByChannel.get(incident.channelId) ?? []), incident]);
     }
     for (const spec of byId.values()) {
+      this.known.set(spec.id, spec);
       if (!this.ownsChannel(spec.id)) continue;
       const runtime = this.addRuntime(spec);
       for (const incident of openByChannel.get(spec.id) ?? []) runtime.incidents.adopt(incident, Date.now());
@@ -143,13 +157,18 @@ export class Monitor implements MonitorApi {
     if (this.channels.has(channel.id))
       throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
     const spec: ChannelSpec = { ...channel, name: channel.name ?? channel.id };
+    if (this.options.leases && this.known.has(spec.id))
+      throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
     await this.options.store.saveChannel(spec);
+    this.known.set(spec.id, spec);
+    if (this.options.leases) return notRunningStatus(spec);
     const runtime = this.addRuntime(spec);
     return runtime.status();
   }
 
   /** Validates the changed channel before touching the running one, so a bad patch changes nothing. */
   async updateChannel(id: string, patch: Partial<Omit<ChannelSpec, 'id'>>): Promise<ChannelStatus | null> {
+    if (this.options.leases) return this.updateLeasedChannel(id, patch);
     const existing = this.channels.get(id);
     if (!existing) return null;
     const merged = { ...existing.spec, ...patch, id };
@@ -174,11 +193,57 @@ export class Monitor implements MonitorApi {
 
   async removeChannel(id: string): Promise<boolean> {
     const runtime = this.channels.get(id);
+    if (!runtime && !(this.options.leases && this.known.has(id))) return false;
+    this.channels.delete(id);
+    this.known.delete(id);
+    await runtime?.supervisor?.stop();
+    await this.options.store.deleteChannel(id);
+    return true;
+  }
+
+  /** Every channel this monitor knows, running here or not (cluster mode claims among these). */
+  knownChannels(): ChannelSpec[] {
+    return [...this.known.values()];
+  }
+
+  /**
+   * Runs a known channel here with the given detectors (cluster mode: its lease was won), taking over its
+   * open incidents from the store so a hand-over does not raise them again. False when unknown or running.
+   */
+  async startChannel(id: string, detectorIds: readonly string[]): Promise<boolean> {
+    const spec = this.known.get(id);
+    if (!spec || this.channels.has(id)) return false;
+    const runtime = this.addRuntime(spec, detectorIds);
+    this.leasedDetectorIds.set(id, detectorIds);
+    for (const incident of await this.options.store.listIncidents({ state: 'open', channelId: id }))
+      runtime.incidents.adopt(incident, Date.now());
+    return true;
+  }
+
+  /** Stops running a channel here (cluster mode: its lease is lost or handed back); its settings stay. */
+  async stopChannel(id: string): Promise<boolean> {
+    const runtime = this.channels.get(id);
     if (!runtime) return false;
     this.channels.delete(id);
     await runtime.supervisor?.stop();
-    await this.options.store.deleteChannel(id);
     return true;
+  }
+
+  /** Cluster mode: the new settings are stored; a channel running here restarts with its detectors. */
+  private async updateLeasedChannel(
+    id: string,
+    patch: Partial<Omit<ChannelSpec, 'id'>>,
+  ): Promise<ChannelStatus | null> {
+    const existing = this.known.get(id);
+    if (!existing) return null;
+    const merged = this.validateChannel({ ...existing, ...patch, id });
+    const spec: ChannelSpec = { ...merged, name: merged.name ?? id };
+    const detectorIds = this.leasedDetectorIds.get(id);
+    const wasRunning = await this.stopChannel(id);
+    await this.options.store.saveChannel(spec);
+    this.known.set(id, spec);
+    if (wasRunning && detectorIds) await this.startChannel(id, detectorIds);
+    return this.channels.get(id)?.status() ?? notRunningStatus(spec);
   }
 
   listIncidents(filter: IncidentFilter): Promise<Incident[]> {
@@ -233,6 +298,7 @@ export class Monitor implements MonitorApi {
   }
 
   private ownsChannel(id: string): boolean {
+    if (this.options.leases) return false;
     return channelShard(id, this.config.worker.shardCount) === this.config.worker.shardIndex;
   }
 
@@ -242,7 +308,12 @@ export class Monitor implements MonitorApi {
     return wanted.filter((id) => workerIds.includes(id));
   }
 
-  private addRuntime(spec: ChannelSpec): ChannelRuntime {
+  /** A channel whose lease is gone records nothing more, even before its worker has been stopped. */
+  private mayRun(id: string): boolean {
+    return this.options.leases?.mayRun(id) ?? true;
+  }
+
+  private addRuntime(spec: ChannelSpec, leasedDetectorIds?: readonly string[]): ChannelRuntime {
     const maintenance = this.config.maintenance
       .filter((w) => w.channel === spec.id)
       .map((w) => ({ fromMs: Date.parse(w.fromIso), untilMs: Date.parse(w.untilIso) }));
@@ -273,14 +344,14 @@ export class Monitor implements MonitorApi {
     }
     runtime.supervisor = new ChannelSupervisor({
       channel: spec,
-      detectorIds: this.detectorIdsFor(spec),
+      detectorIds: leasedDetectorIds ?? this.detectorIdsFor(spec),
       connectTimeoutMs: this.config.worker.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: this.config.worker.heartbeatTimeoutMs,
       maxRestartBackoffMs: this.config.worker.maxRestartBackoffMs,
       logger: this.options.logger,
       onMessage: (message) => {
-        if (this.channels.get(spec.id) !== runtime) return;
+        if (this.channels.get(spec.id) !== runtime || !this.mayRun(spec.id)) return;
         runtime.handle(message, Date.now());
         if (message.type === 'chunk') {
           runtime.incidents.evaluate(Date.now());
@@ -412,6 +483,7 @@ export class Monitor implements MonitorApi {
     }
     if (this.unsavedIncidents.size > 0) void this.saveUnsavedIncidents();
     for (const runtime of this.channels.values()) {
+      if (!this.mayRun(runtime.spec.id)) continue;
       if (runtime.spec.enabled) runtime.checkSignal(now);
       runtime.incidents.evaluate(now);
     }
@@ -434,4 +506,22 @@ export class Monitor implements MonitorApi {
       );
     }
   }
+}
+
+/** How the API shows a known channel that runs on another worker (cluster mode). */
+function notRunningStatus(spec: ChannelSpec): ChannelStatus {
+  return {
+    id: spec.id,
+    name: spec.name,
+    tags: spec.tags,
+    url: spec.url,
+    state: 'starting',
+    lastChunkAtMs: null,
+    processingLagSeconds: null,
+    decodedFramesPerSecond: null,
+    cpuPercent: null,
+    restarts: 0,
+    openIncidents: 0,
+    latest: {},
+  };
 }

@@ -72,8 +72,8 @@ describe('monitor with leases', () => {
       assert.deepEqual(monitor.listChannels(), [], 'an added channel waits for its lease too');
 
       held.add('a');
-      assert.equal(monitor.startChannel('a', ['black']), true);
-      assert.equal(monitor.startChannel('a', ['black']), false, 'already running');
+      assert.equal(await monitor.startChannel('a', ['black']), true);
+      assert.equal(await monitor.startChannel('a', ['black']), false, 'already running');
       assert.equal(monitor.getChannel('a')?.openIncidents, 1, 'the open incident is taken over');
       await waitFor(() => rows.length >= 2, 30_000, 'chunks of channel a');
       assert.deepEqual(Object.keys(rows[0]?.measurements ?? {}), ['black'], 'only the leased detectors run');

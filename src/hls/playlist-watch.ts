@@ -161,13 +161,19 @@ export class PlaylistWatch {
       return retryMs;
     }
     events.end('playlist-invalid', index, nowSeconds());
-    const changed = this.accept(parsed.playlist, nowSeconds());
+    const changed = this.accept(parsed.playlist, atSeconds, nowSeconds());
     const targetMs = parsed.playlist.targetDurationSeconds * 1000;
     return Math.max(minReloadMs, changed ? targetMs : targetMs / 2) || defaultReloadMs;
   }
 
-  /** Checks a new version of the playlist against the previous one; true when it has new segments. */
-  private accept(playlist: MediaPlaylist, nowSeconds: number): boolean {
+  /**
+   * Checks a new version of the playlist against the previous one; true when it has new segments.
+   * `requestSeconds` is when it was asked for, `nowSeconds` when it came. Staleness is judged from the
+   * arrival of the last version with new segments to the request of one without: the origin changed before
+   * the first and had not changed when it answered the second, so a slow answer cannot fake a stale
+   * playlist.
+   */
+  private accept(playlist: MediaPlaylist, requestSeconds: number, nowSeconds: number): boolean {
     const { config, events } = this.context;
     const index = this.playlist.index;
     const previous = this.previous;
@@ -219,7 +225,7 @@ export class PlaylistWatch {
       events.end('stale-playlist', index, nowSeconds);
     } else {
       const limitSeconds = playlist.targetDurationSeconds * config.staleTargetDurations;
-      if (!playlist.endList && nowSeconds - this.lastChangeSeconds > limitSeconds) {
+      if (!playlist.endList && requestSeconds - this.lastChangeSeconds > limitSeconds) {
         events.begin('stale-playlist', index, this.lastChangeSeconds, {
           targetDurationSeconds: playlist.targetDurationSeconds,
           limitSeconds,

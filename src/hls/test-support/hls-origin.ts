@@ -1,7 +1,8 @@
 /**
  * A live HLS origin for tests (node:http on a free local port) that can be made to misbehave. It serves a
  * multivariant playlist (`/master.m3u8`), one media playlist per variant (`/v<i>/index.m3u8`) with a
- * sliding window of 1-second segments produced by the wall clock, and the segments: consecutive 1-second
+ * sliding window of 1-second segments produced by the wall clock (from the first media playlist request:
+ * fault times count from there), and the segments: consecutive 1-second
  * pieces of one continuous MPEG-TS test stream (`buildTestStream`: 1000 packets a second, 1.504 Mb/s),
  * so a clean origin passes every TR 101 290 check and every segment's bitrate is known exactly.
  *
@@ -34,6 +35,8 @@ export interface OriginOptions {
   readonly faults?: OriginFaults;
   /** Segments in each playlist. Default 4. */
   readonly windowSegments?: number;
+  /** Rewrites a media playlist before it is served (tags the origin does not write by itself). */
+  readonly editPlaylist?: (text: string, variant: number) => string;
 }
 
 export interface HlsOrigin {
@@ -45,18 +48,20 @@ export interface HlsOrigin {
 }
 
 const segmentPackets = 1000;
-const maxSegments = 60;
+const maxSegments = 30;
 
 export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOrigin> {
   const bandwidths = options.bandwidthsBps ?? [1_600_000];
   const faults = options.faults ?? {};
   const windowSegments = options.windowSegments ?? 4;
   const stream = buildTestStream({ durationSeconds: maxSegments, withAudio: true });
-  const startedAtMs = Date.now();
   const requests: string[] = [];
   let frozen: string | null = null;
+  // The origin's clock starts with the first media playlist request, so a slow start of the client
+  // cannot move the faults before it looks.
+  let startedAtMs: number | null = null;
 
-  const elapsedSeconds = () => (Date.now() - startedAtMs) / 1000;
+  const elapsedSeconds = () => (Date.now() - (startedAtMs ??= Date.now())) / 1000;
 
   const mediaPlaylist = (variant: number): string => {
     const at = elapsedSeconds();
@@ -67,7 +72,12 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
       ? 1 + Math.floor(at - (faults.resetAtSeconds ?? 0))
       : windowSegments + Math.floor(at);
     const first = Math.max(0, produced - windowSegments);
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`];
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      '#EXT-X-TARGETDURATION:1',
+      `#EXT-X-MEDIA-SEQUENCE:${first}`,
+    ];
     for (let sequence = first; sequence < produced; sequence++)
       lines.push('#EXTINF:1.000,', `seg-${epoch}-${sequence}.ts`);
     return `${lines.join('\n')}\n`;
@@ -81,6 +91,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
       frozen ??= mediaPlaylist(variant);
       text = frozen;
     } else text = mediaPlaylist(variant);
+    if (options.editPlaylist) text = options.editPlaylist(text, variant);
     response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(text);
   };
 

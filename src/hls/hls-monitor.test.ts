@@ -1,0 +1,127 @@
+/**
+ * The HLS monitor against a local origin made to misbehave in one way per test: each fault gives exactly
+ * its own event, and a clean origin gives none. Segments are 1 s (target duration 1), so each test runs a
+ * few seconds; the tests run concurrently. Timing margins are wide (slow = twice the segment duration) so a
+ * loaded machine cannot fake a finding.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventCollector, type ReportEvent } from '../pipeline/event-collector.js';
+import { hlsConfigSchema } from './hls-config.js';
+import { HlsMonitor, type HlsSummary } from './hls-monitor.js';
+import { segmentBitrateBps, startHlsOrigin, type OriginOptions } from './test-support/hls-origin.js';
+
+interface Run {
+  readonly events: readonly ReportEvent[];
+  readonly summary: HlsSummary;
+}
+
+async function monitor(
+  origin: OriginOptions,
+  seconds: number,
+  url?: (o: { url: string }) => string,
+): Promise<Run> {
+  const server = await startHlsOrigin(origin);
+  const collector = new EventCollector();
+  const hls = HlsMonitor.start({
+    url: url ? url(server) : server.url,
+    config: hlsConfigSchema.parse({ bitrateWindowSeconds: 2, slowDownloadRatio: 2, segmentTimeoutMs: 8000 }),
+    onTransition: ({ detector, transition }) => collector.accept(detector, transition),
+  });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const summary = await hls.close();
+  await server.close();
+  collector.closeAll(summary.durationSeconds);
+  return { events: collector.events(), summary };
+}
+
+function kinds(events: readonly ReportEvent[]): string[] {
+  return events.map((event) => `${event.detector} p${String(event.details.playlist)}`);
+}
+
+describe('HlsMonitor against a local origin', { concurrency: true }, () => {
+  it('reports nothing for a clean origin, and measures what it serves', async () => {
+    const { events, summary } = await monitor({ bandwidthsBps: [1_600_000, 2_000_000] }, 4);
+    assert.deepEqual(kinds(events), []);
+    assert.equal(summary.kind, 'multivariant');
+    assert.equal(summary.playlists.length, 2);
+    for (const playlist of summary.playlists) {
+      assert.ok(playlist.figures.segments >= 4, `${playlist.label}: ${playlist.figures.segments} segments`);
+      assert.equal(playlist.measuredBitrateBps, segmentBitrateBps);
+      assert.equal(playlist.targetDurationSeconds, 1);
+      assert.ok(Object.values(playlist.transport).every((count) => count === 0));
+    }
+    assert.deepEqual(
+      summary.playlists.map((p) => p.chosen),
+      [false, true],
+      'the highest BANDWIDTH is chosen by default',
+    );
+  });
+
+  it('finds a stale playlist once, from its last change until it moves again', async () => {
+    const { events } = await monitor({ faults: { freezePlaylist: { fromSeconds: 1, forSeconds: 3 } } }, 5.5);
+    assert.deepEqual(kinds(events), ['hls-stale-playlist p0']);
+    const [stale] = events;
+    // Origin times count from its first playlist request, a little after the monitor started.
+    const lastedSeconds = (stale?.endSeconds ?? 0) - (stale?.startSeconds ?? 0);
+    assert.ok(lastedSeconds >= 2 && lastedSeconds <= 4.5, JSON.stringify(stale));
+    assert.equal(stale?.details.limitSeconds, 1.5);
+  });
+
+  it('finds a segment that answers 404, exactly once', async () => {
+    const { events, summary } = await monitor({ faults: { missingSegments: [5] } }, 5);
+    assert.deepEqual(kinds(events), ['hls-segment-failed p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+    assert.equal(events[0]?.details.status, 404);
+    assert.equal(summary.playlists[0]?.figures.segmentErrors, 1);
+    assert.equal(summary.errors['segment-failed'], 1);
+  });
+
+  it('finds a slow segment download, exactly once', async () => {
+    const { events, summary } = await monitor({ faults: { slowSegments: { 5: 2600 } } }, 7);
+    assert.deepEqual(kinds(events), ['hls-segment-slow p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+    assert.ok(Number(events[0]?.details.downloadMs) >= 2600);
+    assert.equal(summary.playlists[0]?.figures.slowSegments, 1);
+  });
+
+  it('finds a media sequence reset, exactly once', async () => {
+    const { events } = await monitor({ faults: { resetAtSeconds: 2 } }, 4.5);
+    assert.deepEqual(kinds(events), ['hls-media-sequence p0']);
+    assert.equal(events[0]?.details.problem, 'backwards');
+    assert.equal(events[0]?.details.toSequence, 0);
+  });
+
+  it('finds the variant whose BANDWIDTH lies, and only that one', async () => {
+    const { events } = await monitor({ bandwidthsBps: [1_600_000, 300_000] }, 3);
+    assert.deepEqual(kinds(events), ['hls-bitrate p1']);
+    assert.equal(events[0]?.details.direction, 'over');
+    assert.equal(events[0]?.details.measuredBps, segmentBitrateBps);
+    assert.equal(events[0]?.details.declaredBps, 300_000);
+  });
+
+  it('counts a continuity error inside a TS segment through the TR 101 290 analyser', async () => {
+    const { events, summary } = await monitor({ faults: { corruptContinuityInSegment: 5 } }, 4);
+    assert.deepEqual(kinds(events), ['transport p0']);
+    assert.equal(events[0]?.details.check, '1.4 continuity');
+    assert.equal(summary.playlists[0]?.transport.continuityError, 1);
+  });
+
+  it('finds a segment longer than the target duration, and watches a media playlist URL alone', async () => {
+    const { events, summary } = await monitor(
+      { editPlaylist: (text) => text.replace('#EXTINF:1.000,\nseg-0-5.ts', '#EXTINF:2.000,\nseg-0-5.ts') },
+      3.5,
+      (origin) => origin.url.replace('master.m3u8', 'v0/index.m3u8'),
+    );
+    assert.equal(summary.kind, 'media');
+    assert.deepEqual(kinds(events), ['hls-segment-duration p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+  });
+
+  it('reports a channel URL that answers 404, and stops cleanly', async () => {
+    const { events, summary } = await monitor({}, 1, (origin) => origin.url.replace('master', 'nothing'));
+    assert.deepEqual(kinds(events), ['hls-playlist-http p-1']);
+    assert.equal(events[0]?.details.reason, 'HTTP 404');
+    assert.equal(summary.kind, null);
+  });
+});

@@ -7,6 +7,8 @@ import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { findDetector, detectors as allDetectors } from '../detectors/registry.js';
+import { hlsCheckNames, hlsDetectorId } from '../hls/hls-checks.js';
+import { hlsConfigSchema } from '../hls/hls-config.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -33,6 +35,8 @@ export const channelSchema = z
     detectorConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     tags: z.array(z.string()).default([]),
     enabled: z.boolean().default(true),
+    /** HLS delivery checks and the decoded rendition, for a channel whose URL is an HLS playlist. */
+    hls: hlsConfigSchema.optional(),
   })
   .strict();
 
@@ -146,6 +150,7 @@ export function crossCheck(config: ServiceConfig): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   const known = new Set(allDetectors.map((d) => d.id));
+  const incidentKinds = new Set([...known, ...hlsCheckNames.map(hlsDetectorId), 'transport']);
   const checkDetectorList = (ids: readonly string[], path: string) =>
     ids.forEach((id, i) => {
       if (!known.has(id)) problems.push(`${path}.${i}: unknown detector '${id}'`);
@@ -178,7 +183,7 @@ export function crossCheck(config: ServiceConfig): string[] {
       problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
   });
   for (const kind of Object.keys(config.alerts.rules)) {
-    if (!known.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
+    if (!incidentKinds.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }

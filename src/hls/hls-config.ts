@@ -13,6 +13,8 @@ export type RenditionChoice = z.output<typeof renditionChoiceSchema>;
 
 export const hlsConfigSchema = z
   .object({
+    /** In `streamqc run`, check delivery when the channel URL is an HLS playlist (http(s), .m3u8). */
+    enabled: z.boolean().default(true),
     /** The rendition the picture and sound detectors decode. */
     rendition: renditionChoiceSchema.default('highest'),
     /** Whose segments are downloaded and checked: every variant's, or the chosen rendition's only. */

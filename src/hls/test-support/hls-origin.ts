@@ -42,8 +42,8 @@ export interface OriginOptions {
 export interface HlsOrigin {
   readonly url: string;
   readonly mediaUrl: (variant: number) => string;
-  /** Segment requests seen, by path. */
-  readonly requests: readonly string[];
+  /** Every request: its path and its User-Agent. */
+  readonly requests: readonly { readonly path: string; readonly userAgent: string }[];
   close(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
   const faults = options.faults ?? {};
   const windowSegments = options.windowSegments ?? 4;
   const stream = buildTestStream({ durationSeconds: maxSegments, withAudio: true });
-  const requests: string[] = [];
+  const requests: { path: string; userAgent: string }[] = [];
   let frozen: string | null = null;
   // The origin's clock starts with the first media playlist request, so a slow start of the client
   // cannot move the faults before it looks.
@@ -118,7 +118,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = request.url ?? '/';
-    requests.push(path);
+    requests.push({ path, userAgent: request.headers['user-agent'] ?? '' });
     if (path === '/master.m3u8') {
       const lines = ['#EXTM3U'];
       bandwidths.forEach((bandwidth, index) =>

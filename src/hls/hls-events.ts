@@ -22,12 +22,11 @@ interface OpenEvent {
 export class HlsEventTracker {
   private readonly open = new Map<string, OpenEvent>();
   private readonly counts = new Map<HlsCheck, number>();
-  private pending: HlsTransition[] = [];
   private sequence = 0;
 
   constructor(
     private readonly mergeSeconds: number,
-    private readonly onTransition: (transition: HlsTransition) => void = (t) => this.pending.push(t),
+    private readonly onTransition: (transition: HlsTransition) => void,
   ) {}
 
   /** A state check's condition holds on `playlist` since `startSeconds`; nothing new when already open. */
@@ -97,13 +96,6 @@ export class HlsEventTracker {
     const record = {} as Record<HlsCheck, number>;
     for (const check of Object.keys(hlsChecks) as HlsCheck[]) record[check] = this.counts.get(check) ?? 0;
     return record;
-  }
-
-  /** Transitions since the last call, when no `onTransition` was given. */
-  drain(): HlsTransition[] {
-    const drained = this.pending;
-    this.pending = [];
-    return drained;
   }
 
   private openEvent(check: HlsCheck, playlist: number, startSeconds: number, details: Details): OpenEvent {

@@ -118,6 +118,31 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
     assert.equal(events[0]?.details.sequence, 5);
   });
 
+  it('reports a new discontinuity, and a discontinuity sequence that does not count it once it left', async () => {
+    // Segment 3 follows a discontinuity; with a 2-segment window it leaves the playlist at about 4 s.
+    const origin = (countsIt: boolean): OriginOptions => ({
+      windowSegments: 2,
+      editPlaylist: (text) => {
+        const edited = text.replace(
+          '#EXTINF:1.000,\nseg-0-3.ts',
+          '#EXT-X-DISCONTINUITY\n#EXTINF:1.000,\nseg-0-3.ts',
+        );
+        const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
+        if (!countsIt || sequence < 4) return edited;
+        return edited.replace(
+          '#EXT-X-MEDIA-SEQUENCE',
+          '#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-MEDIA-SEQUENCE',
+        );
+      },
+    });
+    const [right, wrong] = await Promise.all([monitor(origin(true), 5.5), monitor(origin(false), 5.5)]);
+    assert.deepEqual(kinds(right.events), ['hls-discontinuity p0']);
+    assert.equal(right.events[0]?.details.sequence, 3);
+    assert.equal(right.events[0]?.severity, 'info');
+    assert.deepEqual(kinds(wrong.events), ['hls-discontinuity p0', 'hls-discontinuity-sequence p0']);
+    assert.deepEqual([wrong.events[1]?.details.expected, wrong.events[1]?.details.found], [1, 0]);
+  });
+
   it('reports a channel URL that answers 404, and stops cleanly', async () => {
     const { events, summary } = await monitor({}, 1, (origin) => origin.url.replace('master', 'nothing'));
     assert.deepEqual(kinds(events), ['hls-playlist-http p-1']);

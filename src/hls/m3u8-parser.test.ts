@@ -71,6 +71,7 @@ describe('parsePlaylist', () => {
     if (playlist?.kind !== 'media') return;
     assert.equal(playlist.targetDurationSeconds, 4);
     assert.equal(playlist.mediaSequence, 100);
+    assert.equal(playlist.discontinuitySequence, 7, 'as declared: that of the first segment');
     assert.equal(playlist.endList, true);
     assert.deepEqual(
       playlist.segments.map((s) => [s.sequence, s.durationSeconds, s.discontinuity, s.discontinuitySequence]),
@@ -193,6 +194,8 @@ describe('parsePlaylist properties', () => {
           const media = playlist as MediaPlaylist;
           assert.equal(media.targetDurationSeconds, target);
           assert.equal(media.endList, endList);
+          assert.equal(media.mediaSequence, mediaSequence);
+          assert.equal(media.discontinuitySequence, discontinuitySequence);
           let expectedDiscontinuitySequence = discontinuitySequence;
           assert.deepEqual(
             media.segments.map((s) => [

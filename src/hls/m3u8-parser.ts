@@ -133,7 +133,10 @@ class PlaylistReader {
   private readonly renditions: MediaRendition[] = [];
   private targetDurationSeconds: number | null = null;
   private mediaSequence = 0;
+  /** EXT-X-DISCONTINUITY-SEQUENCE as declared (that of the first segment). */
   private discontinuitySequence = 0;
+  /** That of the segment being read: the declared one plus the discontinuity tags so far. */
+  private currentDiscontinuitySequence = 0;
   private endList = false;
   private playlistType: MediaPlaylist['playlistType'] = null;
   private sawMediaTag = false;
@@ -173,7 +176,10 @@ class PlaylistReader {
       case '#EXT-X-DISCONTINUITY-SEQUENCE':
         this.sawMediaTag = true;
         if (this.sawUri) this.problems.add(number, `${tag} after the first segment is ignored`);
-        else this.discontinuitySequence = this.integer(value, tag, number) ?? 0;
+        else {
+          this.discontinuitySequence = this.integer(value, tag, number) ?? 0;
+          this.currentDiscontinuitySequence = this.discontinuitySequence;
+        }
         return;
       case '#EXT-X-DISCONTINUITY':
         this.sawMediaTag = true;
@@ -263,7 +269,7 @@ class PlaylistReader {
     }
     this.sawUri = true;
     this.pendingDiscontinuity = false;
-    if (discontinuity) this.discontinuitySequence += 1;
+    if (discontinuity) this.currentDiscontinuitySequence += 1;
     let byteRange: ByteRange | null = null;
     if (pendingRange) {
       const offsetBytes =
@@ -283,7 +289,7 @@ class PlaylistReader {
       durationSeconds,
       sequence: this.mediaSequence + this.segments.length,
       discontinuity,
-      discontinuitySequence: this.discontinuitySequence,
+      discontinuitySequence: this.currentDiscontinuitySequence,
       byteRange,
     });
   }

@@ -109,6 +109,8 @@ export function formatHlsReport(report: HlsReport): string {
         `  TR 101 290: ${transport.length === 0 ? 'no errors' : transport.map(([name, count]) => `${name} ${count}`).join(', ')}`,
       );
   }
+  if (summary.unwatchedPlaylists > 0)
+    lines.push(`${summary.unwatchedPlaylists} more playlists not watched (over maxPlaylists)`);
   if (report.events.length === 0) lines.push('no events');
   else lines.push('events:');
   for (const event of report.events) {

@@ -36,6 +36,8 @@ export const hlsConfigSchema = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /** Playlists watched at most (variants first, then renditions); the others are listed as not watched. */
+    maxPlaylists: z.number().int().positive().default(32),
     /** Segments downloaded when a playlist is first read (the live edge); later every new one is. */
     startSegments: z.number().int().min(0).default(2),
     /** Media seconds of downloaded segments the measured bitrate is averaged over. */

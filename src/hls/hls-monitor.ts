@@ -61,6 +61,8 @@ export interface HlsSummary {
   readonly durationSeconds: number;
   readonly kind: 'multivariant' | 'media' | null;
   readonly playlists: readonly PlaylistSummary[];
+  /** Playlists over `maxPlaylists`, not watched. */
+  readonly unwatchedPlaylists: number;
   readonly errors: Readonly<Record<HlsCheck, number>>;
 }
 
@@ -76,6 +78,7 @@ export class HlsMonitor {
   private kind: HlsSummary['kind'] = null;
   private chosenIndex = -1;
   private windowStartSeconds = 0;
+  private unwatchedPlaylists = 0;
   private closed: HlsSummary | null = null;
 
   private constructor(private readonly options: HlsMonitorOptions) {
@@ -213,6 +216,10 @@ export class HlsMonitor {
   }
 
   private addWatch(playlist: WatchedPlaylist): void {
+    if (this.watches.length >= this.options.config.maxPlaylists) {
+      this.unwatchedPlaylists += 1;
+      return;
+    }
     this.watches.push(
       new PlaylistWatch(playlist, {
         config: this.options.config,
@@ -262,6 +269,7 @@ export class HlsMonitor {
           transport: watch.tsCounts(),
         };
       }),
+      unwatchedPlaylists: this.unwatchedPlaylists,
       errors: this.events.totals(),
     };
   }

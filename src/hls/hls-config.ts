@@ -23,9 +23,9 @@ export const hlsConfigSchema = z
     staleTargetDurations: z.number().positive().default(1.5),
     /** A download is slow when it takes longer than this many times the segment's duration. */
     slowDownloadRatio: z.number().positive().default(1),
-    playlistTimeoutMs: z.number().int().positive().default(5000),
+    playlistTimeoutMs: z.number().int().positive().max(600_000).default(5000),
     /** Default: three target durations. */
-    segmentTimeoutMs: z.number().int().positive().optional(),
+    segmentTimeoutMs: z.number().int().positive().max(600_000).optional(),
     maxPlaylistBytes: z
       .number()
       .int()

@@ -70,9 +70,12 @@ interface QueuedSegment {
 
 /** Downloads waiting beyond this many mean the origin or the link is too slow: the oldest are skipped. */
 const maxQueuedSegments = 10;
-/** Reload delay before the first target duration is known, and the floor of every reload delay. */
-const defaultReloadMs = 1000;
-const minReloadMs = 100;
+/** Reload delays are kept in this range whatever the target duration says (0 or absurdly large). */
+const minReloadMs = 500;
+const maxReloadMs = 30_000;
+/** Default segment timeout: three target durations, within this range. */
+const minSegmentTimeoutMs = 1000;
+const maxSegmentTimeoutMs = 120_000;
 
 export class PlaylistWatch {
   private previous: MediaPlaylist | null = null;
@@ -138,7 +141,7 @@ export class PlaylistWatch {
       { signal },
     );
     if (signal.aborted) return 0;
-    const retryMs = Math.max(minReloadMs, ((this.targetDurationSeconds ?? 2) * 1000) / 2);
+    const retryMs = reloadDelayMs(((this.targetDurationSeconds ?? 2) * 1000) / 2);
     this.count((f) => {
       f.playlistRequests += 1;
       if (result.latencyMs !== null) {
@@ -163,7 +166,7 @@ export class PlaylistWatch {
     events.end('playlist-invalid', index, nowSeconds());
     const changed = this.accept(parsed.playlist, atSeconds, nowSeconds());
     const targetMs = parsed.playlist.targetDurationSeconds * 1000;
-    return Math.max(minReloadMs, changed ? targetMs : targetMs / 2) || defaultReloadMs;
+    return reloadDelayMs(changed ? targetMs : targetMs / 2);
   }
 
   /**
@@ -304,7 +307,9 @@ export class PlaylistWatch {
       this.segmentFailed(startSeconds, { ...where, reason: 'URI cannot be resolved', status: null });
       return;
     }
-    const timeoutMs = config.segmentTimeoutMs ?? (this.targetDurationSeconds ?? 10) * 3000;
+    const timeoutMs =
+      config.segmentTimeoutMs ??
+      Math.min(maxSegmentTimeoutMs, Math.max(minSegmentTimeoutMs, (this.targetDurationSeconds ?? 10) * 3000));
     const result = await boundedFetch(
       url,
       { timeoutMs, maxBytes: config.maxSegmentBytes },
@@ -373,6 +378,10 @@ export class PlaylistWatch {
     update(this.window);
     update(this.totals);
   }
+}
+
+function reloadDelayMs(delayMs: number): number {
+  return Math.min(maxReloadMs, Math.max(minReloadMs, delayMs));
 }
 
 function lastSequence(playlist: MediaPlaylist): number {

@@ -33,7 +33,7 @@ describe('streamqc check-hls', { concurrency: true }, () => {
   it('prints a JSON report with the segment that failed', async () => {
     const origin = await startHlsOrigin({ faults: { missingSegments: [4] } });
     try {
-      const result = await run(['check-hls', origin.url, '--seconds', '3', '--format', 'json']);
+      const result = await run(['check-hls', origin.url, '--seconds', '5', '--format', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as HlsReport;
       assert.deepEqual(

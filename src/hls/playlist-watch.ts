@@ -80,6 +80,8 @@ const maxSegmentTimeoutMs = 120_000;
 export class PlaylistWatch {
   private previous: MediaPlaylist | null = null;
   private lastChangeSeconds = 0;
+  /** A reload failed since the last version read: segments may have come and gone unseen. */
+  private failedSinceLastRead = false;
   private readonly queue: QueuedSegment[] = [];
   private downloading: Promise<void> | null = null;
   /** Sequence number of the last segment fed to the TS analyser, null when the next cannot continue it. */
@@ -150,6 +152,7 @@ export class PlaylistWatch {
       }
     });
     if (!result.ok) {
+      this.failedSinceLastRead = true;
       this.count((f) => (f.playlistErrors += 1));
       events.again('playlist-http', index, atSeconds, { reason: result.reason, status: result.status });
       return retryMs;
@@ -160,6 +163,7 @@ export class PlaylistWatch {
       const reason = parsed.playlist
         ? 'a multivariant playlist where a media playlist belongs'
         : parsed.problems[0];
+      this.failedSinceLastRead = true;
       events.begin('playlist-invalid', index, atSeconds, { reason: reason ?? 'not a playlist' });
       return retryMs;
     }
@@ -180,7 +184,9 @@ export class PlaylistWatch {
     const { config, events } = this.context;
     const index = this.playlist.index;
     const previous = this.previous;
+    const failedBefore = this.failedSinceLastRead;
     this.previous = playlist;
+    this.failedSinceLastRead = false;
     this.targetDurationSeconds = playlist.targetDurationSeconds;
     this.mediaSequence = playlist.mediaSequence;
     if (playlist.endList) this.ended = true;
@@ -202,12 +208,16 @@ export class PlaylistWatch {
       fresh = playlist.segments.slice(Math.max(0, playlist.segments.length - config.startSegments));
     } else {
       if (playlist.mediaSequence > previousLast + 1) {
-        events.occurred('media-sequence', index, nowSeconds, {
-          problem: 'jump',
-          fromSequence: previousLast,
-          toSequence: playlist.mediaSequence,
-          missedSegments: playlist.mediaSequence - previousLast - 1,
-        });
+        // After failed reloads the segments in between were listed while we could not look: that is
+        // the playlist-http or playlist-invalid event, not a jump.
+        if (!failedBefore) {
+          events.occurred('media-sequence', index, nowSeconds, {
+            problem: 'jump',
+            fromSequence: previousLast,
+            toSequence: playlist.mediaSequence,
+            missedSegments: playlist.mediaSequence - previousLast - 1,
+          });
+        }
         this.breakContinuity();
       } else this.checkDiscontinuitySequence(previous, playlist, nowSeconds);
       fresh = playlist.segments.filter((segment) => segment.sequence > previousLast);

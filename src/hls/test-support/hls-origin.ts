@@ -7,7 +7,7 @@
  * so a clean origin passes every TR 101 290 check and every segment's bitrate is known exactly.
  *
  * Faults, all on variant 0: a playlist frozen for a while, segments that answer 404, a slow segment, a
- * media sequence that restarts at 0, a corrupted continuity counter in one segment.
+ * media sequence that restarts at 0 or skips segments, a corrupted continuity counter in one segment.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +25,8 @@ export interface OriginFaults {
   readonly slowSegments?: Readonly<Record<number, number>>;
   /** From this time the media sequence starts again at 0 (an encoder restart). */
   readonly resetAtSeconds?: number;
+  /** From `atSeconds` the playlist is `segments` further on: segments that were never listed. */
+  readonly skip?: { readonly atSeconds: number; readonly segments: number };
   /** In this segment one video packet's continuity counter is corrupted (one TR 101 290 1.4 error). */
   readonly corruptContinuityInSegment?: number;
 }
@@ -70,7 +72,9 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
     // Segments produced so far: a full window at the start, then one a second.
     const produced = reset
       ? 1 + Math.floor(at - (faults.resetAtSeconds ?? 0))
-      : windowSegments + Math.floor(at);
+      : windowSegments +
+        Math.floor(at) +
+        (faults.skip && at >= faults.skip.atSeconds ? faults.skip.segments : 0);
     const first = Math.max(0, produced - windowSegments);
     const lines = [
       '#EXTM3U',

@@ -312,7 +312,11 @@ export class PlaylistWatch {
     const { config, events, nowSeconds, signal } = this.context;
     const index = this.playlist.index;
     const startSeconds = nowSeconds();
-    const where: Details = { sequence: segment.sequence, uri: segment.uri.slice(0, 200) };
+    // Without the query: segment URIs often carry signed tokens, and details reach incidents and the API.
+    const where: Details = {
+      sequence: segment.sequence,
+      uri: segment.uri.split('?')[0]?.slice(0, 200) ?? '',
+    };
     if (url === null) {
       this.segmentFailed(startSeconds, { ...where, reason: 'URI cannot be resolved', status: null });
       return;

@@ -96,11 +96,6 @@ export class HlsMonitor {
     return (performance.now() - this.startedAtMs) / 1000;
   }
 
-  /** The media playlist URL of the chosen rendition, once the multivariant playlist has been read. */
-  chosenPlaylistUrl(): string | null {
-    return this.watches.find((watch) => watch.playlist.index === this.chosenIndex)?.playlist.url ?? null;
-  }
-
   /** Resolves when every playlist ended (EXT-X-ENDLIST) and its downloads are done. */
   get ended(): Promise<void> {
     return this.running;

@@ -36,9 +36,12 @@ describe('streamqc check-hls', { concurrency: true }, () => {
       const result = await run(['check-hls', origin.url, '--seconds', '5', '--format', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as HlsReport;
+      // Only the failures: a CPU-starved run may also see slow downloads, which is not what this tests.
       assert.deepEqual(
-        report.events.map((event) => [event.detector, event.details.sequence]),
-        [['hls-segment-failed', 4]],
+        report.events
+          .filter((event) => event.detector === 'hls-segment-failed')
+          .map((e) => e.details.sequence),
+        [4],
       );
       assert.equal(report.summary.playlists[0]?.chosen, true);
     } finally {

@@ -37,17 +37,24 @@ const eventOf =
   ({ events }: Progress): boolean =>
     events.some((event) => event.detector === detector);
 
+/**
+ * Slow means ten times the segment duration here but in the slow-segment test: a test process starved of
+ * CPU (the suite runs beside other work) sees every download take longer, and must not report them.
+ */
+const testConfig = { bitrateWindowSeconds: 2, slowDownloadRatio: 10, segmentTimeoutMs: 20_000 };
+
 async function monitor(
   origin: OriginOptions,
   until: (progress: Progress) => boolean,
   url?: (o: { url: string }) => string,
+  config: Readonly<Record<string, unknown>> = {},
 ): Promise<Run> {
   const server = await startHlsOrigin(origin);
   const collector = new EventCollector();
   let mediaSequence = -1;
   const hls = HlsMonitor.start({
     url: url ? url(server) : server.url,
-    config: hlsConfigSchema.parse({ bitrateWindowSeconds: 2, slowDownloadRatio: 2, segmentTimeoutMs: 8000 }),
+    config: hlsConfigSchema.parse({ ...testConfig, ...config }),
     onTransition: ({ detector, transition }) => collector.accept(detector, transition),
     onWindow: (window) => (mediaSequence = window.playlists[0]?.mediaSequence ?? mediaSequence),
   });
@@ -107,17 +114,24 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
   });
 
   it('finds a slow segment download, exactly once', async () => {
-    const { events, summary } = await monitor({ faults: { slowSegments: { 5: 2600 } } }, originAt(6));
+    const { events, summary } = await monitor(
+      { faults: { slowSegments: { 5: 4000 } } },
+      originAt(7),
+      undefined,
+      { slowDownloadRatio: 3 },
+    );
     assert.deepEqual(kinds(events), ['hls-segment-slow p0']);
     assert.equal(events[0]?.details.sequence, 5);
-    assert.ok(Number(events[0]?.details.downloadMs) >= 2600);
+    assert.ok(Number(events[0]?.details.downloadMs) >= 4000);
     assert.equal(summary.playlists[0]?.figures.slowSegments, 1);
   });
 
   it('finds a media sequence reset, exactly once', async () => {
     const { events } = await monitor({ faults: { resetAtSeconds: 2 } }, eventOf('hls-media-sequence'));
     assert.deepEqual(kinds(events), ['hls-media-sequence p0']);
-    assert.equal(events[0]?.details.problem, 'backwards');
+    // Backwards, or (when the last version read before the restart still began at 0) the same numbers
+    // naming the new encoder's segments.
+    assert.ok(['backwards', 'reused'].includes(String(events[0]?.details.problem)));
     assert.equal(events[0]?.details.toSequence, 0);
   });
 

@@ -198,9 +198,10 @@ export class PlaylistWatch {
     }
     const previousLast = lastSequence(previous);
     let fresh: readonly MediaSegment[];
-    if (playlist.mediaSequence < previous.mediaSequence) {
+    const restart = sequenceRestart(previous, playlist);
+    if (restart) {
       events.occurred('media-sequence', index, nowSeconds, {
-        problem: 'backwards',
+        problem: restart,
         fromSequence: previous.mediaSequence,
         toSequence: playlist.mediaSequence,
       });
@@ -392,6 +393,28 @@ export class PlaylistWatch {
     update(this.window);
     update(this.totals);
   }
+}
+
+/**
+ * Whether the media sequence started over: it went back (the first or the last sequence number is lower
+ * than before), or it did not but a sequence number both versions list now names another segment (a restart
+ * that happened to come back to the same numbers).
+ */
+function sequenceRestart(previous: MediaPlaylist, playlist: MediaPlaylist): 'backwards' | 'reused' | null {
+  if (playlist.mediaSequence < previous.mediaSequence || lastSequence(playlist) < lastSequence(previous))
+    return 'backwards';
+  for (const segment of playlist.segments) {
+    const before = previous.segments[segment.sequence - previous.mediaSequence];
+    if (!before) break;
+    // Without the query: some origins sign every segment URI afresh at each reload.
+    if (withoutQuery(before.uri) !== withoutQuery(segment.uri)) return 'reused';
+  }
+  return null;
+}
+
+function withoutQuery(uri: string): string {
+  const question = uri.indexOf('?');
+  return question < 0 ? uri : uri.slice(0, question);
 }
 
 function reloadDelayMs(delayMs: number): number {

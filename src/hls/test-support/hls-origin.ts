@@ -51,12 +51,14 @@ export interface HlsOrigin {
 
 const segmentPackets = 1000;
 const maxSegments = 30;
+/** Built once per process: every origin serves the same stream. */
+let stream: ReturnType<typeof buildTestStream> | undefined;
 
 export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOrigin> {
   const bandwidths = options.bandwidthsBps ?? [1_600_000];
   const faults = options.faults ?? {};
   const windowSegments = options.windowSegments ?? 4;
-  const stream = buildTestStream({ durationSeconds: maxSegments, withAudio: true });
+  stream ??= buildTestStream({ durationSeconds: maxSegments, withAudio: true });
   const requests: { path: string; userAgent: string }[] = [];
   let frozen: string | null = null;
   // The origin's clock starts with the first media playlist request, so a slow start of the client
@@ -104,7 +106,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
       response.writeHead(404).end();
       return;
     }
-    const bytes = segmentBytes(stream, sequence);
+    const bytes = stream ? segmentBytes(stream, sequence) : null;
     if (bytes && variant === 0 && faults.corruptContinuityInSegment === sequence) corruptOneCounter(bytes);
     if (!bytes) {
       response.writeHead(404).end();

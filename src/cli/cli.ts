@@ -7,6 +7,7 @@ import { analyzeInput } from '../analysis/analyze-input.js';
 import { configureDetectors, loadAnalysisConfig } from '../config/detector-config.js';
 import { detectors } from '../detectors/registry.js';
 import { isStreamqcError, StreamqcError } from '../errors/streamqc-error.js';
+import { checkHlsCommand } from '../hls/check-hls-command.js';
 import { analyzeTsCommand } from '../transport/analyze-ts-command.js';
 import { formatText } from './format-text.js';
 import { planCommand } from './plan-command.js';
@@ -16,6 +17,8 @@ import { runCommand, validateConfigCommand } from './run-command.js';
 const usage = `usage: streamqc analyze <input> [--format text|json] [--detectors id,id] [--config file]
                         [--chunks] [--connect-timeout-ms N] [--max-seconds N]
        streamqc analyze-ts <file.ts> [--format text|json] [--windows]   MPEG-TS checks (TR 101 290)
+       streamqc check-hls <url> [--seconds N] [--format text|json] [--rendition highest|lowest|index:N|bandwidth:BPS]
+                        [--download all|chosen|none]   HLS delivery checks of every variant
        streamqc run --config file.yaml [--detectors id,id] [--shard INDEX/COUNT] [--port N]
        streamqc validate-config file.yaml
        streamqc plan --channels N [--profile 1080p30] [--detectors id,id] [--target-load 0.7]
@@ -127,6 +130,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'analyze-ts':
         return await analyzeTsCommand(rest);
+      case 'check-hls':
+        return await checkHlsCommand(rest);
       case 'detectors':
         return listDetectors();
       case 'run':

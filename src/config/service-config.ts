@@ -11,6 +11,8 @@ import { anonymousReadModes, apiRoles } from '../api/auth.js';
 import { defaultRateLimits } from '../api/rate-limit.js';
 import { parseTokenHash, tokenHashFormat } from '../api/token-hash.js';
 import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-options.js';
+import { hlsCheckNames, hlsDetectorId } from '../hls/hls-checks.js';
+import { hlsConfigSchema } from '../hls/hls-config.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -37,6 +39,8 @@ export const channelSchema = z
     detectorConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     tags: z.array(z.string()).default([]),
     enabled: z.boolean().default(true),
+    /** HLS delivery checks and the decoded rendition, for a channel whose URL is an HLS playlist. */
+    hls: hlsConfigSchema.optional(),
   })
   .strict();
 
@@ -262,6 +266,7 @@ export function crossCheck(config: ServiceConfig): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   const known = new Set(allDetectors.map((d) => d.id));
+  const incidentKinds = new Set([...known, ...hlsCheckNames.map(hlsDetectorId), 'transport']);
   const checkDetectorList = (ids: readonly string[], path: string) =>
     ids.forEach((id, i) => {
       if (!known.has(id)) problems.push(`${path}.${i}: unknown detector '${id}'`);
@@ -301,7 +306,7 @@ export function crossCheck(config: ServiceConfig): string[] {
   });
   problems.push(...clusterProblems(config));
   for (const kind of Object.keys(config.alerts.rules)) {
-    if (!known.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
+    if (!incidentKinds.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }

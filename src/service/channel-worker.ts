@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
+import { decodedInputUrl, startWorkerHlsChecks, type WorkerHlsChecks } from './worker-hls-checks.js';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
 type CaptureMessage = Extract<ToWorker, { type: 'capture-evidence' }>;
@@ -70,11 +71,13 @@ async function runSession(
   start: StartMessage,
   signal: AbortSignal,
   frames: { count: number },
+  hls: WorkerHlsChecks | null,
 ): Promise<number> {
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
   const needs = decodeNeeds(configured);
-  const opened = await openInput(channel.url, {
+  const inputUrl = await decodedInputUrl(channel, hls, { timeoutMs: start.connectTimeoutMs, signal });
+  const opened = await openInput(inputUrl, {
     connectTimeoutMs: start.connectTimeoutMs,
     wantVideo: needs.wantVideo,
     wantAudio: needs.wantAudio,
@@ -159,10 +162,24 @@ async function runChannel(
   signal: AbortSignal,
   frames: { count: number },
 ): Promise<void> {
+  const hls = startWorkerHlsChecks(start.channel, send);
+  try {
+    await runSessions(start, signal, frames, hls);
+  } finally {
+    await hls?.close();
+  }
+}
+
+async function runSessions(
+  start: StartMessage,
+  signal: AbortSignal,
+  frames: { count: number },
+  hls: WorkerHlsChecks | null,
+): Promise<void> {
   let attempt = 0;
   while (!signal.aborted) {
     try {
-      const chunks = await runSession(start, signal, frames);
+      const chunks = await runSession(start, signal, frames, hls);
       if (chunks > 0) attempt = 0;
       if (start.channel.loop && chunks > 0) continue;
     } catch (error) {

@@ -17,6 +17,8 @@ export interface ChannelSpec {
   readonly detectorConfig: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly tags: readonly string[];
   readonly enabled: boolean;
+  /** HLS settings (`hlsConfigSchema`, checked at start) when the URL is an HLS playlist. */
+  readonly hls?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'restarting' | 'stopped';

@@ -1,0 +1,214 @@
+/**
+ * The HLS monitor against a local origin made to misbehave in one way per test: each fault gives exactly
+ * its own event, and a clean origin gives none. Segments are 1 s (target duration 1), so each test runs a
+ * few seconds; the tests run concurrently. A test runs until the origin has reached a given second (its
+ * media sequence says which) or the expected event came, then one second more for anything extra, so a
+ * slow start on a loaded machine moves nothing; timing margins are wide (slow = twice the segment
+ * duration) so load cannot fake a finding.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventCollector, type ReportEvent } from '../pipeline/event-collector.js';
+import { hlsConfigSchema } from './hls-config.js';
+import { HlsMonitor, type HlsSummary } from './hls-monitor.js';
+import { segmentBitrateBps, startHlsOrigin, type OriginOptions } from './test-support/hls-origin.js';
+
+interface Run {
+  readonly events: readonly ReportEvent[];
+  readonly summary: HlsSummary;
+}
+
+interface Progress {
+  readonly events: readonly ReportEvent[];
+  /** Playlist 0's media sequence: the origin's second, until a reset. */
+  readonly mediaSequence: number;
+}
+
+/** Until the origin's playlist 0 has reached second `seconds`. */
+const originAt =
+  (seconds: number) =>
+  ({ mediaSequence }: Progress): boolean =>
+    mediaSequence >= seconds;
+
+/** Until an event of `detector` has come. */
+const eventOf =
+  (detector: string) =>
+  ({ events }: Progress): boolean =>
+    events.some((event) => event.detector === detector);
+
+/**
+ * Slow means ten times the segment duration here but in the slow-segment test: a test process starved of
+ * CPU (the suite runs beside other work) sees every download take longer, and must not report them.
+ */
+const testConfig = { bitrateWindowSeconds: 2, slowDownloadRatio: 10, segmentTimeoutMs: 20_000 };
+
+async function monitor(
+  origin: OriginOptions,
+  until: (progress: Progress) => boolean,
+  url?: (o: { url: string }) => string,
+  config: Readonly<Record<string, unknown>> = {},
+): Promise<Run> {
+  const server = await startHlsOrigin(origin);
+  const collector = new EventCollector();
+  let mediaSequence = -1;
+  const hls = HlsMonitor.start({
+    url: url ? url(server) : server.url,
+    config: hlsConfigSchema.parse({ ...testConfig, ...config }),
+    onTransition: ({ detector, transition }) => collector.accept(detector, transition),
+    onWindow: (window) => (mediaSequence = window.playlists[0]?.mediaSequence ?? mediaSequence),
+  });
+  const deadline = Date.now() + 20_000;
+  while (!until({ events: collector.events(), mediaSequence }) && Date.now() < deadline) await sleep(100);
+  await sleep(1000);
+  const summary = await hls.close();
+  await server.close();
+  collector.closeAll(summary.durationSeconds);
+  return { events: collector.events(), summary };
+}
+
+function kinds(events: readonly ReportEvent[]): string[] {
+  return events.map((event) => `${event.detector} p${String(event.details.playlist)}`);
+}
+
+describe('HlsMonitor against a local origin', { concurrency: true }, () => {
+  it('reports nothing for a clean origin, and measures what it serves', async () => {
+    const { events, summary } = await monitor({ bandwidthsBps: [1_600_000, 2_000_000] }, originAt(3));
+    assert.deepEqual(kinds(events), []);
+    assert.equal(summary.kind, 'multivariant');
+    assert.equal(summary.playlists.length, 2);
+    for (const playlist of summary.playlists) {
+      assert.ok(playlist.figures.segments >= 2, `${playlist.label}: ${playlist.figures.segments} segments`);
+      assert.equal(playlist.measuredBitrateBps, segmentBitrateBps);
+      assert.equal(playlist.targetDurationSeconds, 1);
+      assert.ok(Object.values(playlist.transport).every((count) => count === 0));
+    }
+    assert.deepEqual(
+      summary.playlists.map((p) => p.chosen),
+      [false, true],
+      'the highest BANDWIDTH is chosen by default',
+    );
+  });
+
+  it('finds a stale playlist once, from its last change until it moves again', async () => {
+    const { events } = await monitor(
+      { faults: { freezePlaylist: { fromSeconds: 0, forSeconds: 4 } } },
+      originAt(5),
+    );
+    assert.deepEqual(kinds(events), ['hls-stale-playlist p0']);
+    const [stale] = events;
+    // From the first read (the playlist never changed after it) to the first change after the freeze, at
+    // about 4 s; a reload delayed by load can only make it look shorter.
+    const lastedSeconds = (stale?.endSeconds ?? 0) - (stale?.startSeconds ?? 0);
+    assert.ok(lastedSeconds >= 2 && lastedSeconds <= 5, JSON.stringify(stale));
+    assert.equal(stale?.details.limitSeconds, 1.5);
+  });
+
+  it('finds a segment that answers 404, exactly once', async () => {
+    const { events, summary } = await monitor({ faults: { missingSegments: [5] } }, originAt(4));
+    assert.deepEqual(kinds(events), ['hls-segment-failed p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+    assert.equal(events[0]?.details.status, 404);
+    assert.equal(summary.playlists[0]?.figures.segmentErrors, 1);
+    assert.equal(summary.errors['segment-failed'], 1);
+  });
+
+  it('finds a slow segment download, exactly once', async () => {
+    const { events, summary } = await monitor(
+      { faults: { slowSegments: { 5: 4000 } } },
+      originAt(7),
+      undefined,
+      { slowDownloadRatio: 3 },
+    );
+    assert.deepEqual(kinds(events), ['hls-segment-slow p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+    assert.ok(Number(events[0]?.details.downloadMs) >= 4000);
+    assert.equal(summary.playlists[0]?.figures.slowSegments, 1);
+  });
+
+  it('finds a media sequence reset, exactly once', async () => {
+    const { events } = await monitor({ faults: { resetAtSeconds: 2 } }, eventOf('hls-media-sequence'));
+    assert.deepEqual(kinds(events), ['hls-media-sequence p0']);
+    // Backwards, or (when the last version read before the restart still began at 0) the same numbers
+    // naming the new encoder's segments.
+    assert.ok(['backwards', 'reused'].includes(String(events[0]?.details.problem)));
+    assert.equal(events[0]?.details.toSequence, 0);
+  });
+
+  it('finds a media sequence that skips segments never listed, exactly once', async () => {
+    const { events } = await monitor(
+      { faults: { skip: { atSeconds: 2, segments: 6 } } },
+      eventOf('hls-media-sequence'),
+    );
+    assert.deepEqual(kinds(events), ['hls-media-sequence p0']);
+    assert.equal(events[0]?.details.problem, 'jump');
+    // Which segments were never listed depends on when the last version before the jump was read: at
+    // least the 2 the origin skipped past the end of its 4-segment window.
+    const { fromSequence, toSequence, missedSegments } = events[0]?.details ?? {};
+    assert.equal(missedSegments, Number(toSequence) - Number(fromSequence) - 1);
+    assert.ok(Number(missedSegments) >= 2);
+  });
+
+  it('finds the variant whose BANDWIDTH lies, and only that one', async () => {
+    const { events } = await monitor({ bandwidthsBps: [1_600_000, 300_000] }, originAt(3));
+    assert.deepEqual(kinds(events), ['hls-bitrate p1']);
+    assert.equal(events[0]?.details.direction, 'over');
+    assert.equal(events[0]?.details.measuredBps, segmentBitrateBps);
+    assert.equal(events[0]?.details.declaredBps, 300_000);
+  });
+
+  it('counts a continuity error inside a TS segment through the TR 101 290 analyser', async () => {
+    const { events, summary } = await monitor({ faults: { corruptContinuityInSegment: 5 } }, originAt(4));
+    assert.deepEqual(kinds(events), ['transport p0']);
+    assert.equal(events[0]?.details.check, '1.4 continuity');
+    assert.equal(summary.playlists[0]?.transport.continuityError, 1);
+  });
+
+  it('finds a segment longer than the target duration, and watches a media playlist URL alone', async () => {
+    const { events, summary } = await monitor(
+      { editPlaylist: (text) => text.replace('#EXTINF:1.000,\nseg-0-5.ts', '#EXTINF:2.000,\nseg-0-5.ts') },
+      originAt(3),
+      (origin) => origin.url.replace('master.m3u8', 'v0/index.m3u8'),
+    );
+    assert.equal(summary.kind, 'media');
+    assert.deepEqual(kinds(events), ['hls-segment-duration p0']);
+    assert.equal(events[0]?.details.sequence, 5);
+  });
+
+  it('reports a new discontinuity, and a discontinuity sequence that does not count it once it left', async () => {
+    // Segment 3 follows a discontinuity; with a 2-segment window it leaves the playlist at about 4 s.
+    const origin = (countsIt: boolean): OriginOptions => ({
+      windowSegments: 2,
+      editPlaylist: (text) => {
+        const edited = text.replace(
+          '#EXTINF:1.000,\nseg-0-3.ts',
+          '#EXT-X-DISCONTINUITY\n#EXTINF:1.000,\nseg-0-3.ts',
+        );
+        const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
+        if (!countsIt || sequence < 4) return edited;
+        return edited.replace(
+          '#EXT-X-MEDIA-SEQUENCE',
+          '#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-MEDIA-SEQUENCE',
+        );
+      },
+    });
+    const [right, wrong] = await Promise.all([
+      monitor(origin(true), originAt(5)),
+      monitor(origin(false), originAt(5)),
+    ]);
+    assert.deepEqual(kinds(right.events), ['hls-discontinuity p0']);
+    assert.equal(right.events[0]?.details.sequence, 3);
+    assert.equal(right.events[0]?.severity, 'info');
+    assert.deepEqual(kinds(wrong.events), ['hls-discontinuity p0', 'hls-discontinuity-sequence p0']);
+    assert.deepEqual([wrong.events[1]?.details.expected, wrong.events[1]?.details.found], [1, 0]);
+  });
+
+  it('reports a channel URL that answers 404, and stops cleanly', async () => {
+    const { events, summary } = await monitor({}, eventOf('hls-playlist-http'), (origin) =>
+      origin.url.replace('master', 'nothing'),
+    );
+    assert.deepEqual(kinds(events), ['hls-playlist-http p-1']);
+    assert.equal(events[0]?.details.reason, 'HTTP 404');
+    assert.equal(summary.kind, null);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * HLS delivery checks inside a channel worker, for a channel whose URL is an HLS playlist: an `HlsMonitor`
+ * runs beside the decoder for as long as the worker runs, as a session of its own (its time 0 is when it
+ * started), so its events become incidents like the detectors' without touching the decode sessions. The
+ * events of all playlists are merged into one condition per check (`ConditionUnion`), since incidents are
+ * keyed by kind. The decoder opens the chosen rendition's media playlist, not the multivariant one.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionUnion } from '../hls/condition-union.js';
+import { hlsConfigSchema, type HlsConfig } from '../hls/hls-config.js';
+import { HlsMonitor } from '../hls/hls-monitor.js';
+import { isHlsUrl, resolveRenditionUrl } from '../hls/rendition.js';
+import type { ChannelSpec } from './model.js';
+import type { FromWorker } from './worker-messages.js';
+
+export interface WorkerHlsChecks {
+  readonly config: HlsConfig;
+  close(): Promise<void>;
+}
+
+/** Starts the checks when the channel is HLS and they are enabled; null otherwise. */
+export function startWorkerHlsChecks(
+  channel: ChannelSpec,
+  send: (message: FromWorker) => void,
+): WorkerHlsChecks | null {
+  if (!isHlsUrl(channel.url)) return null;
+  const config = hlsConfigSchema.parse(channel.hls ?? {});
+  if (!config.enabled) return null;
+  const sessionId = randomUUID();
+  send({ type: 'session-started', sessionId, mediaZeroAtMs: Date.now() });
+  const union = new ConditionUnion();
+  const monitor = HlsMonitor.start({
+    url: channel.url,
+    config,
+    onTransition: (transition) => {
+      for (const { detector, transition: merged } of union.accept(transition))
+        send({ type: 'transition', sessionId, detector, transition: merged });
+    },
+  });
+  return {
+    config,
+    close: async () => {
+      await monitor.close();
+      send({ type: 'session-ended', sessionId, reason: 'stopped' });
+    },
+  };
+}
+
+/** What the decoder opens: the chosen rendition of an HLS channel, the channel URL otherwise. */
+export async function decodedInputUrl(
+  channel: ChannelSpec,
+  checks: WorkerHlsChecks | null,
+  options: { readonly timeoutMs: number; readonly signal: AbortSignal },
+): Promise<string> {
+  if (!checks) return channel.url;
+  return resolveRenditionUrl(channel.url, checks.config.rendition, options);
+}

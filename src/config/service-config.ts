@@ -7,6 +7,7 @@ import { readConfigFile } from './read-config-file.js';
 import { z } from 'zod';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { findDetector, detectors as allDetectors } from '../detectors/registry.js';
+import { transportIncidentKinds } from '../transport/ts-checks.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -133,8 +134,9 @@ export function alertRuleFor(config: ServiceConfig, kind: string): AlertRule {
   };
 }
 
+/** A transport error is an instant (TR 101 290 counts each one): waiting for it to last would hide it. */
 function defaultRaiseSeconds(kind: string): number {
-  return kind === 'no-signal' || kind === 'decoder-crash' ? 0 : 5;
+  return kind === 'no-signal' || kind === 'decoder-crash' || transportIncidentKinds.includes(kind) ? 0 : 5;
 }
 
 function issuesToLines(issues: readonly z.core.$ZodIssue[]): string[] {
@@ -178,7 +180,8 @@ export function crossCheck(config: ServiceConfig): string[] {
       problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
   });
   for (const kind of Object.keys(config.alerts.rules)) {
-    if (!known.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
+    const serviceKinds = ['dead-channel', 'no-signal', 'decoder-crash', ...transportIncidentKinds];
+    if (!known.has(kind) && !serviceKinds.includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
+import { isReceivedHere, openLiveTsInput, type LiveTsInput } from '../ingest/live-ts-input.js';
+import { conditionAsTransition, type TransportCondition } from '../transport/live-transport.js';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
 type CaptureMessage = Extract<ToWorker, { type: 'capture-evidence' }>;
@@ -70,22 +72,50 @@ async function runSession(
 ): Promise<number> {
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
-  const opened = await openInput(channel.url, {
-    connectTimeoutMs: start.connectTimeoutMs,
-    wantVideo: configured.some((c) => c.detector.needs.video),
-    wantAudio: configured.some((c) => c.detector.needs.audio),
-    decoderThreads: 1,
-  });
   const sessionId = randomUUID();
   // A looped file is paced from now. A live input's media time 0 is placed when its first chunk is
   // complete (its end has just been received), which leaves out the time spent connecting and probing.
   let mediaZeroAtMs = Date.now();
   let announced = false;
+  // Transport conditions are timed on the wall clock: they wait for the session's media time 0.
+  const heldConditions: TransportCondition[] = [];
+  const sendCondition = (condition: TransportCondition) => {
+    if (!announced) heldConditions.push(condition);
+    else
+      send({
+        type: 'transition',
+        sessionId,
+        detector: condition.incidentKind,
+        transition: conditionAsTransition(condition, mediaZeroAtMs),
+      });
+  };
   const announce = (firstChunkEndSeconds: number) => {
     if (!channel.loop) mediaZeroAtMs = Date.now() - firstChunkEndSeconds * 1000;
     send({ type: 'session-started', sessionId, mediaZeroAtMs });
     announced = true;
+    for (const condition of heldConditions.splice(0)) sendCondition(condition);
   };
+  liveInput =
+    isReceivedHere(channel.url) && !channel.loop
+      ? await openLiveTsInput(channel.url, {
+          readTimeoutMs: start.connectTimeoutMs,
+          signal,
+          onCondition: sendCondition,
+        })
+      : null;
+  let opened;
+  try {
+    opened = await openInput(channel.url, {
+      connectTimeoutMs: start.connectTimeoutMs,
+      wantVideo: configured.some((c) => c.detector.needs.video),
+      wantAudio: configured.some((c) => c.detector.needs.audio),
+      decoderThreads: 1,
+      ...(liveInput ? { customInput: liveInput.customInput } : {}),
+    });
+  } catch (error) {
+    closeLiveInput();
+    throw error;
+  }
   const pipeline = new DetectorPipeline(configured, {
     onTransition: (detector, transition) => send({ type: 'transition', sessionId, detector, transition }),
   });
@@ -107,6 +137,7 @@ async function runSession(
       if (!announced) announce(chunk.endSeconds);
       try {
         const measured = pipeline.analyze(chunk);
+        const transport = liveInput?.takeChunkFigures();
         frames.count += chunk.video.length;
         chunks += 1;
         send({
@@ -116,7 +147,7 @@ async function runSession(
           startSeconds: chunk.startSeconds,
           durationSeconds: chunk.endSeconds - chunk.startSeconds,
           videoFrames: chunk.video.length,
-          measurements: measured.detectors,
+          measurements: transport ? { ...measured.detectors, transport } : measured.detectors,
           analysedAtMs: Date.now(),
         });
       } finally {
@@ -127,6 +158,7 @@ async function runSession(
   } finally {
     // Buffered packets belong to this input's streams: they go with it.
     ring.clear();
+    closeLiveInput();
     opened.close();
     pipeline.finish(stats.durationSeconds);
     send({
@@ -191,7 +223,7 @@ function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.T
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
       decodedFramesPerSecond: Math.round(((frames.count - lastFrames) / elapsedMs) * 10_000) / 10,
       rssMb: Math.round(process.memoryUsage.rss() / 1e6),
-      receiveDrops,
+      receiveDrops: receiveDrops + liveReceiveDrops + (liveInput?.receiveDrops() ?? 0),
       ...proportionalMemoryMb(),
     });
     lastCpu = process.cpuUsage();
@@ -230,6 +262,20 @@ async function captureEvidence(message: CaptureMessage): Promise<void> {
  */
 let receiveDrops = 0;
 const receiveDropPattern = /circular buffer overrun/i;
+
+/**
+ * UDP and RTP inputs are received by this process (ingest/), which counts its own drops: the socket's
+ * kernel drop counter and datagrams FFmpeg could not take in time. Summed over the sessions that ended.
+ */
+let liveInput: LiveTsInput | null = null;
+let liveReceiveDrops = 0;
+
+function closeLiveInput(): void {
+  if (!liveInput) return;
+  liveInput.close();
+  liveReceiveDrops += liveInput.receiveDrops();
+  liveInput = null;
+}
 
 /** Entry point when forked by the monitor. */
 export function runWorkerProcess(): void {

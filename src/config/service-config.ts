@@ -34,6 +34,11 @@ export const channelSchema = z
     detectorConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     tags: z.array(z.string()).default([]),
     enabled: z.boolean().default(true),
+    /**
+     * UDP and RTP inputs: receive the datagrams in the worker and run the TR 101 290 checks on them
+     * (default). False lets FFmpeg read the socket itself: no transport checks, a little less CPU.
+     */
+    transportChecks: z.boolean().optional(),
   })
   .strict();
 

@@ -96,7 +96,7 @@ async function runSession(
     for (const condition of heldConditions.splice(0)) sendCondition(condition);
   };
   liveInput =
-    isReceivedHere(channel.url) && !channel.loop
+    isReceivedHere(channel.url) && !channel.loop && channel.transportChecks !== false
       ? await openLiveTsInput(channel.url, {
           readTimeoutMs: start.connectTimeoutMs,
           signal,

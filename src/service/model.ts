@@ -18,6 +18,8 @@ export interface ChannelSpec {
   readonly detectorConfig: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly tags: readonly string[];
   readonly enabled: boolean;
+  /** UDP/RTP inputs: TR 101 290 checks on the received bytes (default true; false: FFmpeg reads the socket). */
+  readonly transportChecks?: boolean | undefined;
 }
 
 export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'restarting' | 'stopped';

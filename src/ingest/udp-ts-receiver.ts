@@ -133,24 +133,22 @@ export async function openUdpTsReceiver(url: string, options: UdpTsReceiverOptio
   let coalesceTimer: NodeJS.Timeout | null = null;
   const drops = new SocketDropCounter(socket.address().port);
 
+  // FFmpeg reads one at a time and node-av copies each answer before the next read: one buffer serves them
+  // all, instead of a new one per read for the garbage collector.
+  let scratch = Buffer.allocUnsafe(0);
   const take = (size: number): Buffer => {
-    const parts: Buffer[] = [];
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
     let taken = 0;
     while (queue.length > 0 && taken < size) {
       const head = queue[0] as Buffer;
-      const room = size - taken;
-      if (head.length <= room) {
-        parts.push(head);
-        queue.shift();
-        taken += head.length;
-      } else {
-        parts.push(head.subarray(0, room));
-        queue[0] = head.subarray(room);
-        taken += room;
-      }
+      const length = Math.min(head.length, size - taken);
+      head.copy(scratch, taken, 0, length);
+      taken += length;
+      if (length === head.length) queue.shift();
+      else queue[0] = head.subarray(length);
     }
     queuedBytes -= taken;
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, taken);
+    return scratch.subarray(0, taken);
   };
   const settleWait = (result: Buffer | null | number): void => {
     const resolve = waiting;

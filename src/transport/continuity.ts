@@ -60,6 +60,11 @@ export class ContinuityChecker {
     this.dropEpoch += 1;
   }
 
+  /** Whether the next packet of `pid` is the first since a noted drop, or inside a drop span. */
+  crossesDrop(pid: number): boolean {
+    return this.dropSpanOpen || this.dropEpochOfPid[pid] !== this.dropEpoch;
+  }
+
   check(pid: number, cc: number, hasPayload: boolean, discontinuity: boolean): ContinuityResultValue {
     const last = this.lastCc[pid] ?? none;
     const crossedDrop = this.dropSpanOpen || this.dropEpochOfPid[pid] !== this.dropEpoch;

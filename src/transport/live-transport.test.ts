@@ -84,6 +84,17 @@ describe('LiveTransport', () => {
     );
   });
 
+  it('does not judge PCR steps across datagrams the monitor lost', () => {
+    // Ten datagrams (70 ms) hold at least two PCRs (every 30 ms): the PCR step across them is about 90 ms.
+    const from = stream.findIndex((d) => d.atMs >= 2500);
+    const longLoss = new Set(Array.from({ length: 10 }, (_, i) => from + i));
+    assert.equal(total(run(stream, longLoss, true).figures, 'pcrRepetitionError'), 0);
+    assert.ok(
+      total(run(stream, longLoss, false).figures, 'pcrRepetitionError') > 0,
+      'the stream’s when not ours',
+    );
+  });
+
   it('counts the same breaks as the stream’s when the monitor lost nothing', () => {
     const { figures, conditions } = run(stream, lost, false);
     assert.equal(total(figures, 'continuityError'), lostPids.size);

@@ -279,7 +279,9 @@ export class TsAnalyzer implements PacketSink, SectionSink {
     const previous27MHz = this.lastPcr27MHz[pid] ?? Number.NaN;
     this.lastPcr27MHz[pid] = pcr27MHz;
     this.hasPcr[pid] = 1;
-    if (!discontinuity && !Number.isNaN(previous27MHz)) {
+    // Packets the monitor itself lost may have carried PCRs: a step across such a loss is not judged.
+    const acrossDrop = this.continuity.crossesDrop(pid);
+    if (!discontinuity && !acrossDrop && !Number.isNaN(previous27MHz)) {
       const step27MHz = wrappedPcrStep27MHz(previous27MHz, pcr27MHz);
       if (step27MHz < 0 || step27MHz > pcrJumpLimit27MHz) {
         this.findings.error(TsCheck.pcrDiscontinuity, pid, nowSeconds, {
@@ -294,8 +296,10 @@ export class TsAnalyzer implements PacketSink, SectionSink {
         this.pcrValueSeconds[pid] = (this.pcrValueSeconds[pid] ?? 0) + step27MHz / pcrTicksPerSecond;
       repetitionSeconds = this.pcrValueSeconds[pid] ?? 0;
     }
-    if (this.pcrWatch.isWatched(pid)) this.pcrWatch.seen(pid, repetitionSeconds, nowSeconds);
-    else if (this.pcrPid[pid] === 1) this.pcrWatch.watch(pid, repetitionSeconds, nowSeconds);
+    if (this.pcrWatch.isWatched(pid)) {
+      if (acrossDrop) this.pcrWatch.restart(pid, repetitionSeconds, nowSeconds);
+      else this.pcrWatch.seen(pid, repetitionSeconds, nowSeconds);
+    } else if (this.pcrPid[pid] === 1) this.pcrWatch.watch(pid, repetitionSeconds, nowSeconds);
   }
 
   private onPts(pid: number, nowSeconds: number): void {

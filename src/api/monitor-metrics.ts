@@ -7,6 +7,7 @@ import type { ChannelState, ChannelStatus } from '../service/model.js';
 import type { MonitorApi } from '../service/monitor-api.js';
 import type { MetricFamily, MetricSample } from './prometheus-text.js';
 import { channelStates } from './views.js';
+import { tsChecks } from '../transport/ts-checks.js';
 
 /** States in which pictures and sound are arriving. */
 const upStates: ReadonlySet<ChannelState> = new Set(['ok', 'degraded']);
@@ -112,6 +113,18 @@ function detectorMeasurementSamples(statuses: readonly ChannelStatus[]): MetricS
     }
   }
   return samples;
+}
+
+/** TR 101 290 errors per channel and check (inputs the monitor receives itself: UDP, RTP). */
+function transportErrorSamples(
+  byChannel: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined,
+): MetricSample[] {
+  return Object.entries(byChannel ?? {}).flatMap(([channel, counts]) =>
+    tsChecks.map((info) => ({
+      labels: { channel, check: info.counter, priority: String(info.priority) },
+      value: counts[info.counter] ?? 0,
+    })),
+  );
 }
 
 async function openIncidentSamples(api: MonitorApi): Promise<MetricSample[]> {
@@ -229,6 +242,12 @@ export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFami
       type: 'counter',
       help: "Input the monitor itself dropped (not the stream's fault).",
       samples: fromCounts(counters.receiveDropsByChannel),
+    },
+    {
+      name: 'streamqc_transport_errors_total',
+      type: 'counter',
+      help: 'MPEG-TS errors per ETSI TR 101 290 check (priority 1 and 2), for inputs the monitor receives itself.',
+      samples: transportErrorSamples(counters.transportErrorsByChannel),
     },
     {
       name: 'streamqc_open_incidents',

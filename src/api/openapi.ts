@@ -126,8 +126,20 @@ const channelStatusSchema: JsonSchema = {
     openIncidents: { type: 'integer' },
     latest: {
       type: 'object',
-      description: "The last chunk's measurements, keyed by detector id.",
+      description:
+        "The last chunk's measurements, keyed by detector id; `transport` for UDP/RTP inputs: TR 101 290 error counts, packets, bitrate and per-PID bitrates of the transport seconds since the previous chunk.",
       additionalProperties: { type: 'object' },
+    },
+    transport: {
+      type: 'object',
+      description:
+        'UDP/RTP inputs: TR 101 290 counters since the monitor started (`counts` by check), packets, the monitor’s own receive drops (packets) and the continuity breaks blamed on them.',
+      properties: {
+        counts: { type: 'object', additionalProperties: { type: 'integer' } },
+        packets: { type: 'integer' },
+        receiveDroppedPackets: { type: 'integer' },
+        suppressedContinuityErrors: { type: 'integer' },
+      },
     },
   },
 };
@@ -148,7 +160,11 @@ const incidentSchema: JsonSchema = {
   properties: {
     id: { type: 'string' },
     channelId: { type: 'string' },
-    kind: { type: 'string', description: "A detector id, or 'dead-channel', 'no-signal', 'decoder-crash'." },
+    kind: {
+      type: 'string',
+      description:
+        "A detector id, 'dead-channel', 'no-signal', 'decoder-crash', or a transport check ('ts-continuity', 'ts-pat', ...: one per TR 101 290 check).",
+    },
     severity: { type: 'string', enum: severities },
     state: { type: 'string', enum: ['open', 'closed'] },
     startedAtMs: { type: 'number', description: 'Wall-clock ms when the condition began.' },

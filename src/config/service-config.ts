@@ -13,6 +13,7 @@ import { parseTokenHash, tokenHashFormat } from '../api/token-hash.js';
 import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-options.js';
 import { hlsCheckNames, hlsDetectorId } from '../hls/hls-checks.js';
 import { hlsConfigSchema } from '../hls/hls-config.js';
+import { transportIncidentKinds } from '../transport/ts-checks.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -41,6 +42,11 @@ export const channelSchema = z
     enabled: z.boolean().default(true),
     /** HLS delivery checks and the decoded rendition, for a channel whose URL is an HLS playlist. */
     hls: hlsConfigSchema.optional(),
+    /**
+     * UDP and RTP inputs: receive the datagrams in the worker and run the TR 101 290 checks on them
+     * (default). False lets FFmpeg read the socket itself: no transport checks, a little less CPU.
+     */
+    transportChecks: z.boolean().optional(),
   })
   .strict();
 
@@ -253,8 +259,9 @@ export function alertRuleFor(config: ServiceConfig, kind: string): AlertRule {
   };
 }
 
+/** A transport error is an instant (TR 101 290 counts each one): waiting for it to last would hide it. */
 function defaultRaiseSeconds(kind: string): number {
-  return kind === 'no-signal' || kind === 'decoder-crash' ? 0 : 5;
+  return kind === 'no-signal' || kind === 'decoder-crash' || transportIncidentKinds.includes(kind) ? 0 : 5;
 }
 
 function issuesToLines(issues: readonly z.core.$ZodIssue[]): string[] {
@@ -306,7 +313,8 @@ export function crossCheck(config: ServiceConfig): string[] {
   });
   problems.push(...clusterProblems(config));
   for (const kind of Object.keys(config.alerts.rules)) {
-    if (!incidentKinds.has(kind) && !['dead-channel', 'no-signal', 'decoder-crash'].includes(kind)) {
+    const serviceKinds = ['dead-channel', 'no-signal', 'decoder-crash', ...transportIncidentKinds];
+    if (!incidentKinds.has(kind) && !serviceKinds.includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }

@@ -4,7 +4,17 @@
  * StreamqcError.
  */
 import { stat } from 'node:fs/promises';
-import { Codec, CodecContext, Dictionary, FFmpegError, FormatContext, Log, type Stream } from 'node-av/lib';
+import {
+  Codec,
+  CodecContext,
+  Dictionary,
+  FFmpegError,
+  FormatContext,
+  InputFormat,
+  IOContext,
+  Log,
+  type Stream,
+} from 'node-av/lib';
 import {
   AV_LOG_QUIET,
   AV_LOG_WARNING,
@@ -12,6 +22,7 @@ import {
   AVERROR_ENOENT,
   AVERROR_EXIT,
   AVERROR_INVALIDDATA,
+  AVFMT_FLAG_CUSTOM_IO,
   AVMEDIA_TYPE_AUDIO,
   AVMEDIA_TYPE_VIDEO,
 } from 'node-av/constants';
@@ -24,6 +35,14 @@ export interface OpenInputOptions {
   readonly wantAudio: boolean;
   /** Decoder threads per stream; 0 lets FFmpeg choose. */
   readonly decoderThreads: number;
+  /**
+   * Bytes received by this process (a UDP receiver) instead of FFmpeg's own protocol: `read` is FFmpeg's
+   * custom I/O callback, `formatName` the container (no probing of the format).
+   */
+  readonly customInput?: {
+    readonly read: (size: number) => Buffer | null | number | Promise<Buffer | null | number>;
+    readonly formatName: string;
+  };
 }
 
 export interface OpenedStream {
@@ -131,6 +150,16 @@ async function withInterruptTimeout<T>(
   }
 }
 
+/** Custom I/O buffer: about 25 datagrams of 7 packets per read callback. */
+const customIoBufferBytes = 32 * 1024;
+
+/** With custom I/O the context is detached first: FFmpeg must not free a buffer node-av owns. */
+async function closeFormat(format: FormatContext, customIo: IOContext | null): Promise<void> {
+  if (customIo) format.pb = null;
+  await format.closeInput();
+  customIo?.freeContext();
+}
+
 export async function openInput(url: string, options: OpenInputOptions): Promise<OpenedInput> {
   silenceFfmpegLog();
   const isNetwork = isNetworkUrl(url);
@@ -155,10 +184,25 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
       })
     : null;
 
+  let customIo: IOContext | null = null;
+  if (options.customInput) {
+    customIo = new IOContext();
+    customIo.allocContextWithCallbacks(customIoBufferBytes, 0, options.customInput.read);
+    format.pb = customIo;
+    format.setFlags(AVFMT_FLAG_CUSTOM_IO);
+  }
+  const inputFormat = options.customInput
+    ? InputFormat.findInputFormat(options.customInput.formatName)
+    : null;
   const opened = await withInterruptTimeout(format, options.connectTimeoutMs, () =>
-    format.openInput(url, null, ffmpegOptions),
+    format.openInput(customIo ? '' : url, inputFormat, ffmpegOptions),
   );
+  const releaseCustomIo = (): void => {
+    format.pb = null;
+    customIo?.freeContext();
+  };
   if (opened < 0) {
+    releaseCustomIo();
     format.freeContext();
     throw describeOpenFailure(opened, isNetwork);
   }
@@ -166,7 +210,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
     format.findStreamInfo(null),
   );
   if (probed < 0 && format.nbStreams === 0) {
-    await format.closeInput();
+    await closeFormat(format, customIo);
     throw describeOpenFailure(probed, isNetwork);
   }
 
@@ -175,7 +219,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const hasVideoStream = videoIndex >= 0;
   const hasAudioStream = audioIndex >= 0;
   if (!hasVideoStream && !hasAudioStream) {
-    await format.closeInput();
+    await closeFormat(format, customIo);
     throw new StreamqcError('NO_MEDIA_STREAMS', 'no audio or video stream found');
   }
   const streams = format.streams;
@@ -184,7 +228,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const video = videoStream ? await openDecoder(videoStream, options.decoderThreads) : null;
   const audio = audioStream ? await openDecoder(audioStream, options.decoderThreads) : null;
   if (!video && !audio && (videoStream || audioStream)) {
-    await format.closeInput();
+    await closeFormat(format, customIo);
     throw new StreamqcError('DECODER_UNAVAILABLE', 'no decoder for its streams');
   }
 
@@ -203,7 +247,9 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
       closed = true;
       video?.decoder.freeContext();
       audio?.decoder.freeContext();
+      if (customIo) format.pb = null;
       format.closeInputSync();
+      customIo?.freeContext();
     },
   };
 }

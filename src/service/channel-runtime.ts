@@ -7,6 +7,7 @@ import { ChannelIncidents, type ConditionKey } from '../incidents/channel-incide
 import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord, Incident } from './model.js';
 import type { ChannelSupervisor } from './channel-supervisor.js';
 import type { FromWorker } from './worker-messages.js';
+import { TransportTotals, type TransportTotalsView } from './transport-totals.js';
 
 /** Time a channel gets to open and probe its input before no-signal counts. */
 const startupGraceMs = 5000;
@@ -30,6 +31,8 @@ export class ChannelRuntime {
   receiveDrops = 0;
   private workerReceiveDrops = 0;
   chunks = 0;
+  /** TR 101 290 counters of inputs the monitor receives itself (UDP, RTP), summed from chunk figures. */
+  readonly transport = new TransportTotals();
   latest: Readonly<Record<string, unknown>> = {};
   /** The latest live thumbnail (JPEG) and when it was taken. */
   thumbnail: { readonly jpeg: Buffer; readonly atMs: number } | null = null;
@@ -64,6 +67,7 @@ export class ChannelRuntime {
       restarts: this.supervisor?.restarts ?? 0,
       openIncidents: this.incidents.openIncidents().length,
       latest: this.latest,
+      ...transportField(this.transport.view()),
     };
   }
 
@@ -141,6 +145,7 @@ export class ChannelRuntime {
     this.lastChunkAtMs = nowMs;
     this.processingLagSeconds = Math.max(0, Math.round(message.analysedAtMs - chunkEndAtMs) / 1000);
     this.latest = message.measurements;
+    this.transport.add(message.measurements['transport']);
     this.chunks += 1;
     this.state = 'ok';
     if (this.noSignal) {
@@ -195,4 +200,8 @@ export class ChannelRuntime {
     for (const key of session.openEvents.values()) this.incidents.conditionEnded(key, nowMs);
     this.sessions.delete(sessionId);
   }
+}
+
+function transportField(view: TransportTotalsView | null): { transport?: TransportTotalsView } {
+  return view ? { transport: view } : {};
 }

@@ -19,6 +19,8 @@ import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
 import { decodedInputUrl, startWorkerHlsChecks, type WorkerHlsChecks } from './worker-hls-checks.js';
+import { isReceivedHere, openLiveTsInput, type LiveTsInput } from '../ingest/live-ts-input.js';
+import { conditionAsTransition, type TransportCondition } from '../transport/live-transport.js';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
 type CaptureMessage = Extract<ToWorker, { type: 'capture-evidence' }>;
@@ -76,23 +78,53 @@ async function runSession(
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
   const needs = decodeNeeds(configured);
-  const inputUrl = await decodedInputUrl(channel, hls, { timeoutMs: start.connectTimeoutMs, signal });
-  const opened = await openInput(inputUrl, {
-    connectTimeoutMs: start.connectTimeoutMs,
-    wantVideo: needs.wantVideo,
-    wantAudio: needs.wantAudio,
-    decoderThreads: 1,
-  });
   const sessionId = randomUUID();
   // A looped file is paced from now. A live input's media time 0 is placed when its first chunk is
   // complete (its end has just been received), which leaves out the time spent connecting and probing.
   let mediaZeroAtMs = Date.now();
   let announced = false;
+  // Transport conditions are timed on the wall clock: they wait for the session's media time 0.
+  const heldConditions: TransportCondition[] = [];
+  const sendCondition = (condition: TransportCondition) => {
+    if (!announced) heldConditions.push(condition);
+    else
+      send({
+        type: 'transition',
+        sessionId,
+        detector: condition.incidentKind,
+        transition: conditionAsTransition(condition, mediaZeroAtMs),
+      });
+  };
   const announce = (firstChunkEndSeconds: number) => {
     if (!channel.loop) mediaZeroAtMs = Date.now() - firstChunkEndSeconds * 1000;
     send({ type: 'session-started', sessionId, mediaZeroAtMs });
     announced = true;
+    for (const condition of heldConditions.splice(0)) sendCondition(condition);
   };
+  liveInput =
+    isReceivedHere(channel.url) && !channel.loop && channel.transportChecks !== false
+      ? await openLiveTsInput(channel.url, {
+          readTimeoutMs: start.connectTimeoutMs,
+          signal,
+          onCondition: sendCondition,
+        })
+      : null;
+  let opened;
+  try {
+    const inputUrl = liveInput
+      ? channel.url
+      : await decodedInputUrl(channel, hls, { timeoutMs: start.connectTimeoutMs, signal });
+    opened = await openInput(inputUrl, {
+      connectTimeoutMs: start.connectTimeoutMs,
+      wantVideo: needs.wantVideo,
+      wantAudio: needs.wantAudio,
+      decoderThreads: 1,
+      ...(liveInput ? { customInput: liveInput.customInput } : {}),
+    });
+  } catch (error) {
+    closeLiveInput();
+    throw error;
+  }
   const pipeline = new DetectorPipeline(configured, {
     onTransition: (detector, transition) => send({ type: 'transition', sessionId, detector, transition }),
   });
@@ -126,6 +158,7 @@ async function runSession(
       }
       try {
         const measured = pipeline.analyze(chunk);
+        const transport = liveInput?.takeChunkFigures();
         frames.count += chunk.video.length;
         chunks += 1;
         send({
@@ -135,7 +168,7 @@ async function runSession(
           startSeconds: chunk.startSeconds,
           durationSeconds: chunk.endSeconds - chunk.startSeconds,
           videoFrames: chunk.video.length,
-          measurements: measured.detectors,
+          measurements: transport ? { ...measured.detectors, transport } : measured.detectors,
           analysedAtMs: Date.now(),
         });
       } finally {
@@ -146,6 +179,7 @@ async function runSession(
   } finally {
     // Buffered packets belong to this input's streams: they go with it.
     ring.clear();
+    closeLiveInput();
     opened.close();
     pipeline.finish(stats.durationSeconds);
     send({
@@ -224,7 +258,7 @@ function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.T
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
       decodedFramesPerSecond: Math.round(((frames.count - lastFrames) / elapsedMs) * 10_000) / 10,
       rssMb: Math.round(process.memoryUsage.rss() / 1e6),
-      receiveDrops,
+      receiveDrops: receiveDrops + liveReceiveDrops + (liveInput?.receiveDrops() ?? 0),
       ...proportionalMemoryMb(),
     });
     lastCpu = process.cpuUsage();
@@ -263,6 +297,20 @@ async function captureEvidence(message: CaptureMessage): Promise<void> {
  */
 let receiveDrops = 0;
 const receiveDropPattern = /circular buffer overrun/i;
+
+/**
+ * UDP and RTP inputs are received by this process (ingest/), which counts its own drops: the socket's
+ * kernel drop counter and datagrams FFmpeg could not take in time. Summed over the sessions that ended.
+ */
+let liveInput: LiveTsInput | null = null;
+let liveReceiveDrops = 0;
+
+function closeLiveInput(): void {
+  if (!liveInput) return;
+  liveInput.close();
+  liveReceiveDrops += liveInput.receiveDrops();
+  liveInput = null;
+}
 
 /** Entry point when forked by the monitor. */
 export function runWorkerProcess(): void {

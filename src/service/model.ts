@@ -3,6 +3,7 @@
  * Storage, notifications and the HTTP API depend on these types only, never on each other.
  */
 import type { Details, Severity } from '../detectors/contract.js';
+import type { TransportTotalsView } from './transport-totals.js';
 
 export interface ChannelSpec {
   readonly id: string;
@@ -19,6 +20,8 @@ export interface ChannelSpec {
   readonly enabled: boolean;
   /** HLS settings (`hlsConfigSchema`, checked at start) when the URL is an HLS playlist. */
   readonly hls?: Readonly<Record<string, unknown>> | undefined;
+  /** UDP/RTP inputs: TR 101 290 checks on the received bytes (default true; false: FFmpeg reads the socket). */
+  readonly transportChecks?: boolean | undefined;
 }
 
 export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'restarting' | 'stopped';
@@ -43,6 +46,8 @@ export interface ChannelStatus {
   readonly openIncidents: number;
   /** Latest per-detector figures (from the last chunk). */
   readonly latest: Readonly<Record<string, unknown>>;
+  /** TR 101 290 counters since the monitor started, for inputs it receives itself (UDP, RTP). */
+  readonly transport?: TransportTotalsView;
 }
 
 /** One analysed second of one channel: every detector's figures in one row. */

@@ -19,6 +19,8 @@ export interface MonitorCounters {
   readonly chunksByChannel: Readonly<Record<string, number>>;
   /** Per channel: the monitor's own receive drops (not the stream's fault). */
   readonly receiveDropsByChannel: Readonly<Record<string, number>>;
+  /** Per channel received by the monitor itself (UDP, RTP): TR 101 290 error counts by counter name. */
+  readonly transportErrorsByChannel?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly incidentsRaised: number;
   readonly notificationsFailed: number;
 }

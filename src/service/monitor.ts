@@ -278,6 +278,12 @@ export class Monitor implements MonitorApi {
       restartsByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.supervisor?.restarts ?? 0])),
       chunksByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.chunks])),
       receiveDropsByChannel: Object.fromEntries(runtimes.map((r) => [r.spec.id, r.receiveDrops])),
+      transportErrorsByChannel: Object.fromEntries(
+        runtimes.flatMap((r) => {
+          const view = r.transport.view();
+          return view ? [[r.spec.id, view.counts]] : [];
+        }),
+      ),
       incidentsRaised: this.incidentsRaised,
       notificationsFailed: this.options.notifier.counters().failed,
     };

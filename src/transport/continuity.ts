@@ -9,7 +9,9 @@
  * - Receive drops: the monitor's own losses (`noteReceiveDrop`) are not the stream's. An error on a PID
  *   whose previous packet came before a noted drop and whose current packet comes after it is blamed on
  *   the drop (counted apart as suppressed), at most as many times as packets were noted dropped. A PID
- *   whose packets all came after the drop keeps its errors.
+ *   whose packets all came after the drop keeps its errors. When the receiver knows only the period in
+ *   which it lost packets (a kernel counter read now and then), `beginDropSpan`/`endDropSpan` bracket the
+ *   packets of that period: any error inside, and on the first packet of each PID after it, may be blamed.
  * Null packets (PID 0x1FFF) are not checked by the caller.
  */
 import { pidCount } from './ts-constants.js';
@@ -35,6 +37,8 @@ export class ContinuityChecker {
   private readonly dropEpochOfPid = new Uint32Array(pidCount);
   private dropEpoch = 0;
   private dropAllowance = 0;
+  /** Inside a span where the monitor lost packets at a point it cannot place more precisely. */
+  private dropSpanOpen = false;
   /** Expected and received counter of the last error, for event details. */
   expectedCc = 0;
   receivedCc = 0;
@@ -44,9 +48,26 @@ export class ContinuityChecker {
     this.dropAllowance += packets;
   }
 
+  /** Packets were lost somewhere between now and `endDropSpan`: errors in the span may be blamed on them. */
+  beginDropSpan(packets: number): void {
+    this.dropAllowance += packets;
+    this.dropSpanOpen = true;
+  }
+
+  /** The span ends: the next packet of each PID may still show the loss (as after `noteReceiveDrop`). */
+  endDropSpan(): void {
+    this.dropSpanOpen = false;
+    this.dropEpoch += 1;
+  }
+
+  /** Whether the next packet of `pid` is the first since a noted drop, or inside a drop span. */
+  crossesDrop(pid: number): boolean {
+    return this.dropSpanOpen || this.dropEpochOfPid[pid] !== this.dropEpoch;
+  }
+
   check(pid: number, cc: number, hasPayload: boolean, discontinuity: boolean): ContinuityResultValue {
     const last = this.lastCc[pid] ?? none;
-    const crossedDrop = this.dropEpochOfPid[pid] !== this.dropEpoch;
+    const crossedDrop = this.dropSpanOpen || this.dropEpochOfPid[pid] !== this.dropEpoch;
     this.dropEpochOfPid[pid] = this.dropEpoch;
     this.lastCc[pid] = cc;
     if (last === none || discontinuity) {

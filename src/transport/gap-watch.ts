@@ -77,6 +77,16 @@ export class GapWatch {
     this.lastEventSeconds[pid] = eventSeconds;
   }
 
+  /** An occurrence after a loss of the monitor's own: the interval is not judged, the next one is. */
+  restart(pid: number, clockSeconds: number, eventSeconds: number): void {
+    if (this.gapOpen[pid] === 1) {
+      this.gapOpen[pid] = 0;
+      this.findings.gapEnded(this.check, pid, eventSeconds);
+    }
+    this.lastClockSeconds[pid] = clockSeconds;
+    this.lastEventSeconds[pid] = eventSeconds;
+  }
+
   /** Opens the gaps that are already over their limit at `clockSeconds`. */
   sweep(clockSeconds: number): void {
     for (const pid of this.watchedPids) {

@@ -33,6 +33,12 @@ export interface TsAnalyzerOptions {
   readonly pidTimeoutSeconds?: number;
   /** Errors of one check on one PID this close together make one event. Default 1 s. */
   readonly mergeSeconds?: number;
+  /**
+   * What PCR repetition (2.3) is measured on: `arrival` (default) the receive times of the PCR packets;
+   * `pcr` the PCR values themselves, for a receiver whose receive times carry its own pauses (a live
+   * input read by an event loop that also decodes). A step with discontinuity_indicator is never one.
+   */
+  readonly pcrRepetitionClock?: 'arrival' | 'pcr';
 }
 
 export interface TsPushResult {
@@ -79,6 +85,9 @@ export class TsAnalyzer implements PacketSink, SectionSink {
   private readonly lastPcr27MHz = new Float64Array(pidCount).fill(Number.NaN);
   private readonly packetsByPid = new Float64Array(pidCount);
   private readonly hasPcr = new Uint8Array(pidCount);
+  private readonly pcrOnValues: boolean;
+  /** With `pcrRepetitionClock: 'pcr'`: per PID, the sum of its PCR steps (discontinuities add nothing). */
+  private readonly pcrValueSeconds = new Float64Array(pidCount);
   private windows: TsWindow[] = [];
   private windowEndSeconds = 1;
   private nextTimerSeconds = 0;
@@ -89,6 +98,7 @@ export class TsAnalyzer implements PacketSink, SectionSink {
 
   constructor(options: TsAnalyzerOptions = {}) {
     this.findings = new TsFindings(options.mergeSeconds ?? 1);
+    this.pcrOnValues = options.pcrRepetitionClock === 'pcr';
     this.patWatch = new GapWatch(this.findings, TsCheck.pat, patLimitSeconds);
     this.pmtWatch = new GapWatch(this.findings, TsCheck.pmt, pmtLimitSeconds);
     this.pidWatch = new GapWatch(this.findings, TsCheck.pid, options.pidTimeoutSeconds ?? 5);
@@ -117,6 +127,22 @@ export class TsAnalyzer implements PacketSink, SectionSink {
     this.continuity.noteReceiveDrop(packets);
     this.receiveDroppedPackets += packets;
     this.window.receiveDroppedPackets += packets;
+  }
+
+  /**
+   * The monitor lost `packets` packets somewhere among the bytes pushed from now until `endReceiveDropSpan`
+   * (a kernel drop counter tells how many, not where). They are counted apart; continuity errors in the
+   * span, and on each PID's first packet after it, are blamed on them, at most one per packet lost.
+   */
+  beginReceiveDropSpan(packets: number): void {
+    const lost = packets > 0 ? packets : 0;
+    this.continuity.beginDropSpan(lost);
+    this.receiveDroppedPackets += lost;
+    this.window.receiveDroppedPackets += lost;
+  }
+
+  endReceiveDropSpan(): void {
+    this.continuity.endDropSpan();
   }
 
   /** Cumulative error counts. */
@@ -253,7 +279,9 @@ export class TsAnalyzer implements PacketSink, SectionSink {
     const previous27MHz = this.lastPcr27MHz[pid] ?? Number.NaN;
     this.lastPcr27MHz[pid] = pcr27MHz;
     this.hasPcr[pid] = 1;
-    if (!discontinuity && !Number.isNaN(previous27MHz)) {
+    // Packets the monitor itself lost may have carried PCRs: a step across such a loss is not judged.
+    const acrossDrop = this.continuity.crossesDrop(pid);
+    if (!discontinuity && !acrossDrop && !Number.isNaN(previous27MHz)) {
       const step27MHz = wrappedPcrStep27MHz(previous27MHz, pcr27MHz);
       if (step27MHz < 0 || step27MHz > pcrJumpLimit27MHz) {
         this.findings.error(TsCheck.pcrDiscontinuity, pid, nowSeconds, {
@@ -261,9 +289,17 @@ export class TsAnalyzer implements PacketSink, SectionSink {
         });
       }
     }
-    const arrivalSeconds = this.clock.arrivalSeconds;
-    if (this.pcrWatch.isWatched(pid)) this.pcrWatch.seen(pid, arrivalSeconds, nowSeconds);
-    else if (this.pcrPid[pid] === 1) this.pcrWatch.watch(pid, arrivalSeconds, nowSeconds);
+    let repetitionSeconds = this.clock.arrivalSeconds;
+    if (this.pcrOnValues) {
+      const step27MHz = Number.isNaN(previous27MHz) ? 0 : wrappedPcrStep27MHz(previous27MHz, pcr27MHz);
+      if (!discontinuity && step27MHz > 0)
+        this.pcrValueSeconds[pid] = (this.pcrValueSeconds[pid] ?? 0) + step27MHz / pcrTicksPerSecond;
+      repetitionSeconds = this.pcrValueSeconds[pid] ?? 0;
+    }
+    if (this.pcrWatch.isWatched(pid)) {
+      if (acrossDrop) this.pcrWatch.restart(pid, repetitionSeconds, nowSeconds);
+      else this.pcrWatch.seen(pid, repetitionSeconds, nowSeconds);
+    } else if (this.pcrPid[pid] === 1) this.pcrWatch.watch(pid, repetitionSeconds, nowSeconds);
   }
 
   private onPts(pid: number, nowSeconds: number): void {
@@ -317,7 +353,8 @@ export class TsAnalyzer implements PacketSink, SectionSink {
     this.pmtWatch.sweep(nowSeconds);
     this.pidWatch.sweep(nowSeconds);
     this.ptsWatch.sweep(nowSeconds);
-    this.pcrWatch.sweep(this.clock.arrivalSeconds);
+    // On PCR values a gap is known when the next PCR ends it: there is no clock to find it overdue.
+    if (!this.pcrOnValues) this.pcrWatch.sweep(this.clock.arrivalSeconds);
     this.findings.events.expire(nowSeconds);
     this.nextTimerSeconds = Math.min(nowSeconds + sweepIntervalSeconds, this.windowEndSeconds);
   }

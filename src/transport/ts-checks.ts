@@ -27,6 +27,8 @@ interface CheckInfo {
   /** Key in counter records. */
   readonly counter: TsCounterName;
   readonly priority: 1 | 2;
+  /** The incident kind the live service raises for it. */
+  readonly incidentKind: string;
 }
 
 export type TsCounterName =
@@ -43,20 +45,33 @@ export type TsCounterName =
   | 'ptsError';
 
 export const tsChecks: readonly CheckInfo[] = [
-  { name: '1.1 sync loss', counter: 'syncLoss', priority: 1 },
-  { name: '1.2 sync byte', counter: 'syncByteError', priority: 1 },
-  { name: '1.3 PAT', counter: 'patError', priority: 1 },
-  { name: '1.4 continuity', counter: 'continuityError', priority: 1 },
-  { name: '1.5 PMT', counter: 'pmtError', priority: 1 },
-  { name: '1.6 PID', counter: 'pidError', priority: 1 },
-  { name: '2.1 transport error', counter: 'transportError', priority: 2 },
-  { name: '2.2 CRC', counter: 'crcError', priority: 2 },
-  { name: '2.3 PCR repetition', counter: 'pcrRepetitionError', priority: 2 },
-  { name: '2.3 PCR discontinuity', counter: 'pcrDiscontinuityError', priority: 2 },
-  { name: '2.5 PTS repetition', counter: 'ptsError', priority: 2 },
+  { name: '1.1 sync loss', counter: 'syncLoss', priority: 1, incidentKind: 'ts-sync-loss' },
+  { name: '1.2 sync byte', counter: 'syncByteError', priority: 1, incidentKind: 'ts-sync-byte' },
+  { name: '1.3 PAT', counter: 'patError', priority: 1, incidentKind: 'ts-pat' },
+  { name: '1.4 continuity', counter: 'continuityError', priority: 1, incidentKind: 'ts-continuity' },
+  { name: '1.5 PMT', counter: 'pmtError', priority: 1, incidentKind: 'ts-pmt' },
+  { name: '1.6 PID', counter: 'pidError', priority: 1, incidentKind: 'ts-pid' },
+  { name: '2.1 transport error', counter: 'transportError', priority: 2, incidentKind: 'ts-transport-error' },
+  { name: '2.2 CRC', counter: 'crcError', priority: 2, incidentKind: 'ts-crc' },
+  {
+    name: '2.3 PCR repetition',
+    counter: 'pcrRepetitionError',
+    priority: 2,
+    incidentKind: 'ts-pcr-repetition',
+  },
+  {
+    name: '2.3 PCR discontinuity',
+    counter: 'pcrDiscontinuityError',
+    priority: 2,
+    incidentKind: 'ts-pcr-discontinuity',
+  },
+  { name: '2.5 PTS repetition', counter: 'ptsError', priority: 2, incidentKind: 'ts-pts-repetition' },
 ];
 
 export const tsCheckCount = tsChecks.length;
+
+/** Every incident kind a transport check can raise. */
+export const transportIncidentKinds: readonly string[] = tsChecks.map((info) => info.incidentKind);
 
 export function checkInfo(check: TsCheckIndex): CheckInfo {
   const info = tsChecks[check];

@@ -26,6 +26,29 @@ const chartsNode = document.getElementById('charts');
 const incidentListNode = document.getElementById('incident-list');
 const windowNode = document.getElementById('window');
 const incidentsLink = document.getElementById('incidents-link');
+const transportPanel = document.getElementById('transport-panel');
+const transportChecksNode = document.getElementById('transport-checks');
+const transportFiguresNode = document.getElementById('transport-figures');
+
+/** TR 101 290 checks as the API counts them (src/transport/ts-checks.ts) and their incident kinds. */
+const transportChecks = [
+  { name: '1.1 sync loss', counter: 'syncLoss', priority: 1, kind: 'ts-sync-loss' },
+  { name: '1.2 sync byte', counter: 'syncByteError', priority: 1, kind: 'ts-sync-byte' },
+  { name: '1.3 PAT', counter: 'patError', priority: 1, kind: 'ts-pat' },
+  { name: '1.4 continuity', counter: 'continuityError', priority: 1, kind: 'ts-continuity' },
+  { name: '1.5 PMT', counter: 'pmtError', priority: 1, kind: 'ts-pmt' },
+  { name: '1.6 PID', counter: 'pidError', priority: 1, kind: 'ts-pid' },
+  { name: '2.1 transport error', counter: 'transportError', priority: 2, kind: 'ts-transport-error' },
+  { name: '2.2 CRC', counter: 'crcError', priority: 2, kind: 'ts-crc' },
+  { name: '2.3 PCR repetition', counter: 'pcrRepetitionError', priority: 2, kind: 'ts-pcr-repetition' },
+  {
+    name: '2.3 PCR discontinuity',
+    counter: 'pcrDiscontinuityError',
+    priority: 2,
+    kind: 'ts-pcr-discontinuity',
+  },
+  { name: '2.5 PTS repetition', counter: 'ptsError', priority: 2, kind: 'ts-pts-repetition' },
+];
 
 let zoom = '5m';
 let status = null;
@@ -98,6 +121,16 @@ const chartSpecs = [
         color: '#ff3b30',
         read: (m) => sumOf(m['decode-error']?.corruptFrames, m['decode-error']?.rejectedPackets),
       },
+    ],
+  },
+  {
+    id: 'transport',
+    title: 'Transport errors per chunk (TR 101 290 priority 1, priority 2)',
+    kinds: transportChecks.map((check) => check.kind),
+    yRange: { min: 0 },
+    series: [
+      { label: 'priority 1', color: '#ff3b30', read: (m) => m.transport?.priority1Errors },
+      { label: 'priority 2', color: '#f5b301', read: (m) => m.transport?.priority2Errors },
     ],
   },
 ];
@@ -200,13 +233,48 @@ function figuresText(figures) {
     .join(' · ');
 }
 
+function pidHex(pid) {
+  return `0x${pid.toString(16).padStart(4, '0')}`;
+}
+
+/** The TR 101 290 table: counts since the monitor started, the last chunk's, open incidents per check. */
+function renderTransport(incidents) {
+  const totals = status.transport;
+  const last = status.latest?.transport;
+  transportPanel.hidden = !totals && !last;
+  if (transportPanel.hidden) return;
+  transportChecksNode.replaceChildren(
+    ...transportChecks.map((check) => {
+      const mine = incidents.filter((incident) => incident.kind === check.kind);
+      return el(
+        'tr',
+        {},
+        el('th', { scope: 'row', text: check.name }),
+        el('td', { text: String(check.priority) }),
+        el('td', {}, String(totals?.counts?.[check.counter] ?? 0), ' ', ...mine.map(badgeElement)),
+        el('td', { text: String(last?.[check.counter] ?? '—') }),
+      );
+    }),
+  );
+  const pids = (last?.pids ?? [])
+    .map((figures) => `${pidHex(figures.pid)} ${formatNumber((figures.bitrateBps ?? 0) / 1000, 0)} kb/s`)
+    .join(' · ');
+  transportFiguresNode.textContent =
+    `Bitrate ${formatNumber((last?.bitrateBps ?? 0) / 1000, 0)} kb/s${pids ? ` (${pids})` : ''}. ` +
+    `Monitor's own receive drops: ${totals?.receiveDroppedPackets ?? 0} packets; ` +
+    `${totals?.suppressedContinuityErrors ?? 0} continuity breaks blamed on them, not on the stream.`;
+}
+
 function renderStatus() {
   if (!status) return;
   titleNode.textContent = status.name || status.id;
   stateNode.textContent = status.state;
   stateNode.dataset.state = status.state;
   const incidents = [...openIncidents.values()];
-  const rows = Object.entries(status.latest ?? {}).map(([detectorId, figures]) => {
+  renderTransport(incidents);
+  const transportKinds = new Set(transportChecks.map((check) => check.kind));
+  const detectorFigures = Object.entries(status.latest ?? {}).filter(([id]) => id !== 'transport');
+  const rows = detectorFigures.map(([detectorId, figures]) => {
     const mine = incidents.filter((incident) => incident.kind === detectorId);
     return el(
       'tr',
@@ -222,7 +290,9 @@ function renderStatus() {
       el('td', { text: figuresText(figures) }),
     );
   });
-  const others = incidents.filter((incident) => !(incident.kind in (status.latest ?? {})));
+  const others = incidents.filter(
+    (incident) => !(incident.kind in (status.latest ?? {})) && !transportKinds.has(incident.kind),
+  );
   detectorsNode.replaceChildren(
     ...rows,
     ...others.map((incident) =>

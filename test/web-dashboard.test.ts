@@ -171,6 +171,48 @@ describe('web dashboard in a browser', { skip }, () => {
     assert.equal(answer.status, 404);
   });
 
+  it('acknowledges an open incident from the incidents page with the token', async () => {
+    // A source that never sends keeps its no-signal incident open for as long as the test needs.
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const added = await fetch(`${service.apiUrl}/api/channels`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: 'gone-source', url: `udp://127.0.0.1:${port}`, detectors: ['black'] }),
+    });
+    assert.equal(added.status, 201);
+    try {
+      const open = async () => {
+        const answer = await fetch(`${service.apiUrl}/api/incidents?channel=gone-source&state=open`, {
+          headers,
+        });
+        const body = (await answer.json()) as { incidents: { id: string; kind: string }[] };
+        return body.incidents.find((incident) => incident.kind === 'no-signal');
+      };
+      const deadline = Date.now() + 40_000;
+      let incident = await open();
+      while (!incident) {
+        assert.ok(Date.now() < deadline, 'no-signal raised for a source that never sends');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        incident = await open();
+      }
+      await page.goto(`${service.apiUrl}/incidents.html?channel=gone-source&state=open`);
+      await page.locator('#token').fill(token);
+      await page.locator('#token').dispatchEvent('change');
+      await page.locator('#ack-by').fill('night shift');
+      const row = page.locator(`tr[data-incident-id="${incident.id}"]`);
+      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      await row.getByText(/✓ night shift/).waitFor({ timeout: 10_000 });
+      const stored = (await (
+        await fetch(`${service.apiUrl}/api/incidents/${incident.id}`, { headers })
+      ).json()) as { acknowledgedBy: string | null; acknowledgedAtMs: number | null };
+      assert.equal(stored.acknowledgedBy, 'night shift');
+      assert.ok(stored.acknowledgedAtMs !== null);
+    } finally {
+      await fetch(`${service.apiUrl}/api/channels/gone-source`, { method: 'DELETE', headers });
+    }
+  });
+
   it('draws the channel timelines', async () => {
     await page.goto(`${service.apiUrl}/channel.html?id=black-channel`);
     await page.locator('[data-chart="black"] svg path').first().waitFor({ timeout: 20_000 });

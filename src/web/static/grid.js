@@ -155,6 +155,8 @@ function renderTile(status) {
   );
   root.dataset.level = level;
   root.dataset.state = status.state;
+  // Which second the tile shows (tests and the multiviewer benchmark read it).
+  root.dataset.lastChunkAt = String(status.lastChunkAtMs ?? '');
   root.setAttribute('aria-label', `Channel ${status.name}: ${level}`);
   parts.name.textContent = status.name || status.id;
   // The chip says ALARM while a critical incident is open, whatever the pipeline's own state.

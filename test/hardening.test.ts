@@ -1,0 +1,174 @@
+/**
+ * Hardening of `streamqc run` with real worker processes and the real HTTP API: channel URLs outside the
+ * input policy are refused (config and API, 400), a monitor refuses channels beyond its limit, a stream
+ * declaring 16K at 240 fps raises an input-refused incident instead of being decoded, and a worker over its
+ * memory limit is killed, reported and restarted.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { startService, type RunningService } from '../src/cli/run-command.js';
+import { parseServiceConfig } from '../src/config/service-config.js';
+import type { Incident } from '../src/service/model.js';
+
+const token = 'hardening-test-token-0123456789';
+const work = mkdtempSync(join(tmpdir(), 'streamqc-hardening-'));
+const media = join(work, 'media');
+mkdirSync(media);
+
+/** A YUV4MPEG2 file: its text header declares the picture; `frames` grey frames follow (a few bytes if 0). */
+function writeY4m(path: string, width: number, height: number, rate: string, frames: number): string {
+  const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F${rate} Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < Math.max(frames, 1); i++) {
+    parts.push(Buffer.from('FRAME\n'), Buffer.alloc(frames === 0 ? 4096 : width * height * 1.5, 128));
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
+async function waitFor<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function serviceConfig(extra: Record<string, unknown>, channels: unknown[]) {
+  return parseServiceConfig(
+    {
+      http: { port: 0, authToken: token },
+      storage: { path: ':memory:', evidenceDirectory: join(work, 'evidence') },
+      inputs: { localDirectories: [media] },
+      ...extra,
+      channels,
+    },
+    'hardening test config',
+  );
+}
+
+describe('hardening: input policy and channel limit through the API', () => {
+  let service: RunningService;
+
+  before(async () => {
+    service = await startService(
+      serviceConfig({ worker: { maxChannels: 2 } }, [
+        { id: 'one', url: 'udp://127.0.0.1:1', enabled: false },
+      ]),
+      pino({ level: 'silent' }),
+    );
+  });
+
+  after(async () => {
+    await service?.stop();
+  });
+
+  async function add(body: Record<string, unknown>) {
+    const response = await fetch(`${service.apiUrl}/api/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: false, ...body }),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  it('refuses URLs outside the policy with a 400 that names the reason and not the URL', async () => {
+    const cases: [string, RegExp][] = [
+      ['file:///etc/passwd', /local file outside inputs.localDirectories/],
+      ['/etc/passwd', /local file outside inputs.localDirectories/],
+      ['concat:/etc/passwd|/etc/hosts', /protocol 'concat' is not one FFmpeg may open/],
+      ['gopher://host/secret-path', /protocol 'gopher'/],
+    ];
+    for (const [url, reason] of cases) {
+      const answer = await add({ id: 'refused', url });
+      assert.equal(answer.status, 400, answer.text);
+      assert.match(answer.text, reason);
+      assert.doesNotMatch(answer.text, /passwd|secret-path/);
+    }
+    const patched = await fetch(`${service.apiUrl}/api/channels/one`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'file:///etc/shadow' }),
+    });
+    assert.equal(patched.status, 400);
+    assert.equal(
+      service.monitor.getChannel('one')?.url,
+      'udp://127.0.0.1:1',
+      'a refused change changes nothing',
+    );
+  });
+
+  it('accepts an allowed URL, then refuses a channel beyond worker.maxChannels', async () => {
+    const allowed = await add({ id: 'two', url: join(media, 'clip.y4m') });
+    assert.equal(allowed.status, 201, allowed.text);
+    const third = await add({ id: 'three', url: 'srt://127.0.0.1:9000' });
+    assert.equal(third.status, 400, third.text);
+    assert.match(third.text, /already runs 2 channels, its limit \(worker.maxChannels\)/);
+    assert.equal(service.monitor.listChannels().length, 2);
+  });
+
+  it('a config naming a refused URL fails validation with the path', () => {
+    assert.throws(
+      () => serviceConfig({ inputs: { allowedProtocols: ['udp'] } }, [{ id: 'a', url: 'https://x/y.m3u8' }]),
+      /channels\.0\.url: protocol 'https' is not allowed \(inputs.allowedProtocols\)/,
+    );
+  });
+});
+
+describe('hardening: refused streams and the memory limit with real workers', () => {
+  it('a stream declaring 16K at 240 fps raises input-refused and is never decoded', async () => {
+    const huge = writeY4m(join(media, 'huge.y4m'), 15360, 8640, '240:1', 0);
+    const service = await startService(
+      serviceConfig({}, [{ id: 'huge', url: huge, detectors: ['black'] }]),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const incident = await waitFor(
+        () =>
+          service.monitor.listIncidents({ state: 'open' }).find((i: Incident) => i.kind === 'input-refused'),
+        30_000,
+        'an input-refused incident',
+      );
+      assert.equal(incident.severity, 'critical');
+      assert.equal(incident.details.code, 'STREAM_OVER_LIMITS');
+      assert.match(
+        String(incident.details.reason),
+        /picture 15360x8640 over 4096x2160, 240 fps over 120 fps/,
+      );
+      assert.equal(service.monitor.getChannel('huge')?.lastChunkAtMs, null, 'no chunk was decoded');
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('a worker over its memory limit is killed, reported as memory-limit and restarted', async () => {
+    const small = writeY4m(join(media, 'small.y4m'), 64, 36, '25:1', 25);
+    const service = await startService(
+      serviceConfig({ worker: { memoryLimitMb: 64, maxRestartBackoffMs: 500 } }, [
+        { id: 'small', url: small, loop: true, detectors: ['black'] },
+      ]),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const incident = await waitFor(
+        () => service.monitor.listIncidents({}).find((i: Incident) => i.kind === 'memory-limit'),
+        30_000,
+        'a memory-limit incident',
+      );
+      assert.match(String(incident.details.reason), /resident memory \d+ MB over the limit of 64 MB/);
+      await waitFor(
+        () => ((service.monitor.getChannel('small')?.restarts ?? 0) >= 2 ? true : undefined),
+        30_000,
+        'restarts',
+      );
+    } finally {
+      await service.stop();
+    }
+  });
+});

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import type { Incident } from '../src/service/model.js';
+import { createServiceLogger } from '../src/service/service-logger.js';
 
 const token = 'hardening-test-token-0123456789';
 const work = mkdtempSync(join(tmpdir(), 'streamqc-hardening-'));
@@ -53,15 +55,22 @@ function serviceConfig(extra: Record<string, unknown>, channels: unknown[]) {
   );
 }
 
-describe('hardening: input policy and channel limit through the API', () => {
+describe('hardening: input policy, credentials and channel limit through the API', () => {
   let service: RunningService;
+  const logLines: string[] = [];
 
   before(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
     service = await startService(
-      serviceConfig({ worker: { maxChannels: 2 } }, [
+      serviceConfig({ worker: { maxChannels: 3 } }, [
         { id: 'one', url: 'udp://127.0.0.1:1', enabled: false },
       ]),
-      pino({ level: 'silent' }),
+      createServiceLogger('info', sink),
     );
   });
 
@@ -104,13 +113,31 @@ describe('hardening: input policy and channel limit through the API', () => {
     );
   });
 
+  it('a URL with credentials is stored as given, but neither the API nor the log shows the secrets', async () => {
+    const url = 'rtsp://admin:hunter2@127.0.0.1:554/live?token=tok123&quality=hd';
+    const added = await add({ id: 'camera', url });
+    assert.equal(added.status, 201, added.text);
+    const answers = [
+      added.text,
+      await (await fetch(`${service.apiUrl}/api/channels`)).text(),
+      await (await fetch(`${service.apiUrl}/api/channels/camera`)).text(),
+    ];
+    const logged = logLines.filter((line) => line.includes('channel added'));
+    assert.equal(logged.length, 1, 'the API logs the added channel');
+    for (const text of [...answers, ...logged]) {
+      assert.doesNotMatch(text, /hunter2|tok123/);
+      assert.match(text, /rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:554\/live\?token=\*\*\*&quality=hd/);
+    }
+    assert.equal(service.monitor.getChannel('camera')?.url, url, 'stored as given');
+  });
+
   it('accepts an allowed URL, then refuses a channel beyond worker.maxChannels', async () => {
     const allowed = await add({ id: 'two', url: join(media, 'clip.y4m') });
     assert.equal(allowed.status, 201, allowed.text);
     const third = await add({ id: 'three', url: 'srt://127.0.0.1:9000' });
     assert.equal(third.status, 400, third.text);
-    assert.match(third.text, /already runs 2 channels, its limit \(worker.maxChannels\)/);
-    assert.equal(service.monitor.listChannels().length, 2);
+    assert.match(third.text, /already runs 3 channels, its limit \(worker.maxChannels\)/);
+    assert.equal(service.monitor.listChannels().length, 3);
   });
 
   it('a config naming a refused URL fails validation with the path', () => {

@@ -62,7 +62,8 @@ export interface ChunkRecord {
   readonly measurements: Readonly<Record<string, unknown>>;
 }
 
-export type IncidentKind = string; // a detector id, or 'dead-channel', 'no-signal', 'decoder-crash'
+/** A detector id, or one the monitor raises itself (`monitorIncidentKinds` in the service config). */
+export type IncidentKind = string;
 
 export interface Incident {
   readonly id: string;

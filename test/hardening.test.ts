@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,8 @@ import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import type { Incident } from '../src/service/model.js';
 import { createServiceLogger } from '../src/service/service-logger.js';
+import { writeClip } from '../src/synth/clip-writer.js';
+import { drawMovingPattern } from '../src/synth/patterns.js';
 
 const token = 'hardening-test-token-0123456789';
 const work = mkdtempSync(join(tmpdir(), 'streamqc-hardening-'));
@@ -149,16 +152,51 @@ describe('hardening: input policy, credentials and channel limit through the API
 });
 
 describe('hardening: refused streams and the memory limit with real workers', () => {
-  it('a stream declaring 16K at 240 fps raises input-refused and is never decoded', async () => {
+  it('a stream declaring 16K at 240 fps, and an HLS playlist naming a local file, raise input-refused', async () => {
     const huge = writeY4m(join(media, 'huge.y4m'), 15360, 8640, '240:1', 0);
+    // A real local TS clip inside the allowed directory: still not reachable from a remote playlist.
+    const clip = join(media, 'clip.ts');
+    await writeClip({
+      path: clip,
+      container: 'mpegts',
+      durationSeconds: 1,
+      video: {
+        width: 160,
+        height: 90,
+        framesPerSecond: 25,
+        codec: 'mpeg2video',
+        draw: (i, p) => drawMovingPattern(p, i),
+      },
+    });
+    const server = createServer((_request, response) => {
+      response.end(`#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nfile://${clip}\n#EXT-X-ENDLIST\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address === 'object');
     const service = await startService(
-      serviceConfig({}, [{ id: 'huge', url: huge, detectors: ['black'] }]),
+      serviceConfig({}, [
+        { id: 'huge', url: huge, detectors: ['black'] },
+        { id: 'sneaky', url: `http://127.0.0.1:${address.port}/live.m3u8`, detectors: ['black'] },
+      ]),
       pino({ level: 'silent' }),
     );
     try {
+      const sneaky = await waitFor(
+        () =>
+          service.monitor
+            .listIncidents({ state: 'open' })
+            .find((i: Incident) => i.kind === 'input-refused' && i.channelId === 'sneaky'),
+        30_000,
+        'an input-refused incident for the playlist',
+      );
+      assert.equal(sneaky.details.code, 'INPUT_NOT_ALLOWED');
+      assert.match(String(sneaky.details.reason), /tried to open protocol 'file'/);
       const incident = await waitFor(
         () =>
-          service.monitor.listIncidents({ state: 'open' }).find((i: Incident) => i.kind === 'input-refused'),
+          service.monitor
+            .listIncidents({ state: 'open' })
+            .find((i: Incident) => i.kind === 'input-refused' && i.channelId === 'huge'),
         30_000,
         'an input-refused incident',
       );
@@ -169,8 +207,10 @@ describe('hardening: refused streams and the memory limit with real workers', ()
         /picture 15360x8640 over 4096x2160, 240 fps over 120 fps/,
       );
       assert.equal(service.monitor.getChannel('huge')?.lastChunkAtMs, null, 'no chunk was decoded');
+      assert.equal(service.monitor.getChannel('sneaky')?.lastChunkAtMs, null, 'nothing of the file was read');
     } finally {
       await service.stop();
+      server.close();
     }
   });
 

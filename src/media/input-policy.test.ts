@@ -118,6 +118,7 @@ describe('input policy: enforced by FFmpeg on nested opens', () => {
       requests.push(path);
       const body = playlists[path];
       if (body !== undefined) response.end(body);
+      else if (path === '/list.ffconcat') response.end(`ffconcat version 1.0\nfile file:${clipPath}\n`);
       else if (path === '/segment.ts') response.end(clip);
       else if (path.startsWith('/redirect')) {
         response.writeHead(302, { location: `/redirect${path.length}` });
@@ -182,6 +183,12 @@ describe('input policy: enforced by FFmpeg on nested opens', () => {
     const https = await openError('/https-segment.m3u8', httpOnly);
     assert.ok(isStreamqcError(https) && https.code === 'INPUT_NOT_ALLOWED', String(https));
     assert.match(https.message, /protocol 'https'/);
+  });
+
+  it('a served concat list (another demuxer that opens files) cannot read a local file', async () => {
+    // Refused by the concat demuxer's own safe mode before the whitelist: either way, nothing is read.
+    const error = await openError('/list.ffconcat');
+    assert.ok(isStreamqcError(error), String(error));
   });
 
   it('the input URL follows at most maxRedirects redirects', async () => {

@@ -165,8 +165,8 @@ export function ffmpegPolicyOptions(checked: CheckedInput, policy: InputPolicy):
   const options: Record<string, string> = { protocol_whitelist: checked.whitelist };
   if (checked.kind === 'network') {
     options.max_redirects = String(policy.maxRedirects);
-    // A stream with hundreds of programmes or tracks is hostile or broken: FFmpeg's default is 1000.
-    options.max_streams = '64';
+    // Room for a large multi-programme transport stream; FFmpeg's default is 1000.
+    options.max_streams = '256';
   }
   return options;
 }

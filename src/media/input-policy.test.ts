@@ -61,6 +61,26 @@ describe('input policy: URL checks', () => {
     }
   });
 
+  it('a file: URL is checked as the path FFmpeg opens, not as a URL parser reads it', () => {
+    // FFmpeg drops "file:" only: file://etc/passwd opens //etc/passwd, never a path relative to the cwd.
+    const cwdEtc: InputPolicy = { ...servicePolicy, localDirectories: [join(process.cwd(), 'etc')] };
+    assert.match(
+      refusal(() => checkInputUrl('file://etc/passwd', cwdEtc)),
+      /outside/,
+    );
+    const etc: InputPolicy = { ...servicePolicy, localDirectories: ['/etc'] };
+    for (const url of ['file://etc/passwd', 'file:///etc/passwd', 'file:/etc/passwd']) {
+      const checked = checkInputUrl(url, etc);
+      assert.equal(checked.kind === 'file' ? checked.path : '', '/etc/passwd', url);
+    }
+    const encoded = checkInputUrl(`file://${join(work, 'allowed', '%2e%2e', 'x.ts')}`, servicePolicy);
+    assert.equal(encoded.kind === 'file' ? encoded.path : '', join(work, 'allowed', '%2e%2e', 'x.ts'));
+    assert.match(
+      refusal(() => checkInputUrl('subfile,,start,0,end,0,,:/etc/passwd', servicePolicy)),
+      /'subfile'/,
+    );
+  });
+
   it('local files only inside the configured directories', () => {
     assert.equal(checkInputUrl(join(work, 'allowed', 'a.ts'), servicePolicy).kind, 'file');
     assert.equal(

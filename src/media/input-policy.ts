@@ -86,15 +86,23 @@ function refuse(message: string): StreamqcError {
   return new StreamqcError('INPUT_NOT_ALLOWED', message);
 }
 
-/** The URL's scheme (`hls+https` for a compound one), or null for a plain path. Windows drives are paths. */
+/**
+ * The protocol FFmpeg would pick for the URL (`hls+https` for a compound one), or null for a plain path,
+ * by FFmpeg's own rule: the scheme characters before a colon, or its `subfile,` form. Drive letters are paths.
+ */
 function schemeOf(url: string): string | null {
-  const match = /^([a-z][a-z0-9+.-]*):/i.exec(url);
-  if (!match?.[1] || match[1].length === 1) return null;
+  if (/^subfile,/i.test(url)) return 'subfile';
+  const match = /^([a-z0-9+.-]+):/i.exec(url);
+  if (!match?.[1] || /^[a-z]$/i.test(match[1])) return null;
   return match[1].toLowerCase();
 }
 
+/**
+ * The path FFmpeg's file protocol opens: it drops `file:` and nothing else, so `file://etc/passwd` is
+ * `//etc/passwd`, that is `/etc/passwd`, and `%2e` stays as it is written.
+ */
 function localPathOf(url: string): string {
-  return url.toLowerCase().startsWith('file:') ? decodeURIComponent(url.replace(/^file:(\/\/)?/i, '')) : url;
+  return url.toLowerCase().startsWith('file:') ? url.slice('file:'.length) : url;
 }
 
 function isInside(directory: string, path: string): boolean {

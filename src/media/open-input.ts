@@ -210,7 +210,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const isNetwork = checked.kind === 'network';
   if (!isNetwork) {
     await checkLocalFileOnDisk(checked, policy);
-    await checkLocalPath(url.replace(/^file:\/\//i, ''));
+    await checkLocalPath(checked.path);
   }
 
   const format = new FormatContext();

@@ -16,6 +16,9 @@ import pino from 'pino';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import type { Incident } from '../src/service/model.js';
+import { Monitor } from '../src/service/monitor.js';
+import { openMemoryStore } from '../src/store/memory-store.js';
+import { exampleChannel } from '../src/store/result-store.fixtures.js';
 import { createServiceLogger } from '../src/service/service-logger.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { drawMovingPattern } from '../src/synth/patterns.js';
@@ -141,6 +144,25 @@ describe('hardening: input policy, credentials and channel limit through the API
     assert.equal(third.status, 400, third.text);
     assert.match(third.text, /already runs 3 channels, its limit \(worker.maxChannels\)/);
     assert.equal(service.monitor.listChannels().length, 3);
+  });
+
+  it('a monitor whose configured and stored channels pass its limit refuses to start, before any worker', async () => {
+    const store = openMemoryStore();
+    for (const id of ['s1', 's2']) store.saveChannel(exampleChannel(id, { enabled: false }));
+    const monitor = new Monitor({
+      config: serviceConfig({ worker: { maxChannels: 2 } }, [{ id: 'c1', url: 'udp://127.0.0.1:1' }]),
+      store,
+      chunks: { add: () => undefined, flush: () => undefined, close: () => undefined },
+      notifier: {
+        notify: () => undefined,
+        flush: async () => undefined,
+        counters: () => ({ failed: 0 }),
+        close: async () => undefined,
+      },
+      logger: pino({ level: 'silent' }),
+    });
+    await assert.rejects(monitor.start(), /3 channels for this monitor, over worker.maxChannels \(2\)/);
+    assert.equal(monitor.listChannels().length, 0);
   });
 
   it('a config naming a refused URL fails validation with the path', () => {

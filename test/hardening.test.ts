@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { hashToken } from '../src/api/token-hash.js';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import type { Incident } from '../src/service/model.js';
@@ -24,6 +25,7 @@ import { writeClip } from '../src/synth/clip-writer.js';
 import { drawMovingPattern } from '../src/synth/patterns.js';
 
 const token = 'hardening-test-token-0123456789';
+const tokenHash = await hashToken(token);
 const work = mkdtempSync(join(tmpdir(), 'streamqc-hardening-'));
 const media = join(work, 'media');
 mkdirSync(media);
@@ -51,7 +53,7 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs: number, what: st
 function serviceConfig(extra: Record<string, unknown>, channels: unknown[]) {
   return parseServiceConfig(
     {
-      http: { port: 0, authToken: token },
+      http: { port: 0, tokens: [{ name: 'hardening-test', role: 'admin', hash: tokenHash }] },
       storage: { path: ':memory:', evidenceDirectory: join(work, 'evidence') },
       inputs: { localDirectories: [media] },
       ...extra,

@@ -40,10 +40,14 @@ function writeY4m(path: string, width: number, height: number, rate: string, fra
   return path;
 }
 
-async function waitFor<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+async function waitFor<T>(
+  find: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = find();
+    const found = await find();
     if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
@@ -150,11 +154,11 @@ describe('hardening: input policy, credentials and channel limit through the API
 
   it('a monitor whose configured and stored channels pass its limit refuses to start, before any worker', async () => {
     const store = openMemoryStore();
-    for (const id of ['s1', 's2']) store.saveChannel(exampleChannel(id, { enabled: false }));
+    for (const id of ['s1', 's2']) await store.saveChannel(exampleChannel(id, { enabled: false }));
     const monitor = new Monitor({
       config: serviceConfig({ worker: { maxChannels: 2 } }, [{ id: 'c1', url: 'udp://127.0.0.1:1' }]),
       store,
-      chunks: { add: () => undefined, flush: () => undefined, close: () => undefined },
+      chunks: { add: () => undefined, flush: async () => undefined, close: async () => undefined },
       notifier: {
         notify: () => undefined,
         flush: async () => undefined,
@@ -207,20 +211,20 @@ describe('hardening: refused streams and the memory limit with real workers', ()
     );
     try {
       const sneaky = await waitFor(
-        () =>
-          service.monitor
-            .listIncidents({ state: 'open' })
-            .find((i: Incident) => i.kind === 'input-refused' && i.channelId === 'sneaky'),
+        async () =>
+          (await service.monitor.listIncidents({ state: 'open' })).find(
+            (i: Incident) => i.kind === 'input-refused' && i.channelId === 'sneaky',
+          ),
         30_000,
         'an input-refused incident for the playlist',
       );
       assert.equal(sneaky.details.code, 'INPUT_NOT_ALLOWED');
       assert.match(String(sneaky.details.reason), /tried to open protocol 'file'/);
       const incident = await waitFor(
-        () =>
-          service.monitor
-            .listIncidents({ state: 'open' })
-            .find((i: Incident) => i.kind === 'input-refused' && i.channelId === 'huge'),
+        async () =>
+          (await service.monitor.listIncidents({ state: 'open' })).find(
+            (i: Incident) => i.kind === 'input-refused' && i.channelId === 'huge',
+          ),
         30_000,
         'an input-refused incident',
       );
@@ -248,7 +252,8 @@ describe('hardening: refused streams and the memory limit with real workers', ()
     );
     try {
       const incident = await waitFor(
-        () => service.monitor.listIncidents({}).find((i: Incident) => i.kind === 'memory-limit'),
+        async () =>
+          (await service.monitor.listIncidents({})).find((i: Incident) => i.kind === 'memory-limit'),
         30_000,
         'a memory-limit incident',
       );

@@ -83,6 +83,11 @@ describe('input policy: URL checks', () => {
 
   it('local files only inside the configured directories', () => {
     assert.equal(checkInputUrl(join(work, 'allowed', 'a.ts'), servicePolicy).kind, 'file');
+    assert.equal(checkInputUrl(join(work, 'allowed', '..a.ts'), servicePolicy).kind, 'file');
+    assert.match(
+      refusal(() => checkInputUrl(join(work, 'allowed'), servicePolicy)),
+      /outside/,
+    );
     assert.equal(
       checkInputUrl(`file://${join(work, 'allowed', 'a.ts')}`, servicePolicy).whitelist,
       'file,crypto',

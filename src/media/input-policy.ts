@@ -6,7 +6,7 @@
  * protocol the deployment did not allow.
  */
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { StreamqcError } from '../errors/streamqc-error.js';
 
 /** Protocols a deployment may allow, by the names used in input URLs (`hls` is FFmpeg's `hls+http://`). */
@@ -107,7 +107,7 @@ function localPathOf(url: string): string {
 
 function isInside(directory: string, path: string): boolean {
   const rel = relative(directory, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 function checkLocal(url: string, policy: InputPolicy): CheckedInput {

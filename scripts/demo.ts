@@ -11,6 +11,7 @@ import pino from 'pino';
 import { hashToken } from '../src/api/token-hash.js';
 import { startService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
+import { createServiceLogger } from '../src/service/service-logger.js';
 import { prepareDemoChannels } from '../src/synth/demo-channels.js';
 import { startLiveSender } from '../src/synth/live-sender.js';
 
@@ -36,7 +37,7 @@ const config = parseServiceConfig(
   },
   'demo config',
 );
-const logger = pino({ level: process.env.STREAMQC_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const logger = createServiceLogger(process.env.STREAMQC_LOG_LEVEL ?? 'warn', pino.destination(2));
 const service = await startService(config, logger);
 const url = service.apiUrl;
 process.stdout.write(

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { startService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 import { waitUntil } from '../src/test-support/local-receiver.js';
 import { S3TestServer, s3TestCredentials } from '../src/test-support/s3-test-server.js';
 
@@ -38,6 +38,7 @@ describe('service with an S3 archive', () => {
               forcePathStyle: true,
             },
           },
+          inputs: { localDirectories: [fixtureDirectory] },
           channels: [{ id: 'black', url: await fixturePath('black.mp4'), loop: true, detectors: ['black'] }],
         },
         'test',

@@ -12,7 +12,7 @@ import { Monitor, type ChunkSink, type TransitionSink } from '../src/service/mon
 import type { ChunkRecord, IncidentTransition } from '../src/service/model.js';
 import { openMemoryStore } from '../src/store/memory-store.js';
 import { exampleIncident } from '../src/store/result-store.fixtures.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,6 +29,7 @@ describe('monitor with leases', () => {
       {
         noSignalSeconds: 1,
         alerts: { defaults: { raiseAfterSeconds: 0, clearAfterSeconds: 60 } },
+        inputs: { localDirectories: [fixtureDirectory] },
         channels: [{ id: 'a', url: clean, loop: true, detectors: ['black', 'freeze'] }],
       },
       'test',

@@ -13,7 +13,7 @@ import { parseServiceConfig } from '../src/config/service-config.js';
 import { Monitor, type ChunkSink, type TransitionSink } from '../src/service/monitor.js';
 import type { ChunkRecord, IncidentTransition } from '../src/service/model.js';
 import { openMemoryStore } from '../src/store/memory-store.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 
 function sinks() {
   const store = openMemoryStore();
@@ -50,6 +50,7 @@ describe('monitor', () => {
         alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 1 } },
         storage: { evidenceDirectory: join(mkdtempSync(join(tmpdir(), 'streamqc-evidence-')), 'evidence') },
         worker: { heartbeatTimeoutMs: 5000, maxRestartBackoffMs: 1000 },
+        inputs: { localDirectories: [fixtureDirectory] },
         channels: [
           { id: 'black-channel', url: black, loop: true, detectors: ['black', 'freeze', 'silence'] },
           { id: 'clean-channel', url: clean, loop: true, detectors: ['black', 'freeze', 'silence'] },

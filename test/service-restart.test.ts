@@ -12,7 +12,7 @@ import pino from 'pino';
 import { startService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 
 describe('service restart', () => {
   it('stores every analysed chunk once across a stop and a restart, and keeps incidents', async () => {
@@ -22,6 +22,7 @@ describe('service restart', () => {
         http: { port: 0 },
         storage: { path: join(directory, 'streamqc.db'), evidenceDirectory: join(directory, 'evidence') },
         alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 30 } },
+        inputs: { localDirectories: [fixtureDirectory] },
         channels: [{ id: 'black', url: await fixturePath('black.mp4'), loop: true, detectors: ['black'] }],
       },
       'test',

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { channelShard } from '../src/service/monitor.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 import { postgresSkipReason, postgresTestUrl, testSchema } from '../src/test-support/postgres-test-db.js';
 
 const url = postgresTestUrl();
@@ -60,6 +60,7 @@ describe('shared PostgreSQL store', { skip: url === null ? postgresSkipReason : 
           storage: { kind: 'postgres', postgres: { url, schema: schema.schema }, flushIntervalMs: 500 },
           worker: { shardIndex, shardCount: 2 },
           alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 30 } },
+          inputs: { localDirectories: [fixtureDirectory] },
           channels: [
             { id: channelId, url: await fixturePath('black.mp4'), loop: true, detectors: ['black'] },
           ],

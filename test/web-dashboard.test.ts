@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashToken } from '../src/api/token-hash.js';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
-import { fixturePath } from '../src/synth/fixtures.js';
+import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const skip = existsSync(chromiumPath)
@@ -44,6 +44,7 @@ describe('web dashboard in a browser', { skip }, () => {
           path: ':memory:',
           evidenceDirectory: join(mkdtempSync(join(tmpdir(), 'streamqc-web-')), 'evidence'),
         },
+        inputs: { localDirectories: [fixtureDirectory] },
         channels: [
           { id: 'black-channel', name: 'Black test', url: black, loop: true, detectors },
           { id: 'clean-channel', name: 'Clean test', url: clean, loop: true, detectors },

@@ -82,7 +82,7 @@ export function incidentRoutes(deps: RouteDeps): Route[] {
           }),
           queryParam(
             'kind',
-            "Only this kind (a detector id, or 'dead-channel', 'no-signal', 'decoder-crash').",
+            "Only this kind (a detector id, or 'dead-channel', 'no-signal', 'decoder-crash', 'input-refused', 'memory-limit').",
             {
               type: 'string',
             },

@@ -163,7 +163,7 @@ const incidentSchema: JsonSchema = {
     kind: {
       type: 'string',
       description:
-        "A detector id, 'dead-channel', 'no-signal', 'decoder-crash', or a transport check ('ts-continuity', 'ts-pat', ...: one per TR 101 290 check).",
+        "A detector id, 'dead-channel', 'no-signal', 'decoder-crash', 'input-refused', 'memory-limit', or a transport check ('ts-continuity', 'ts-pat', ...: one per TR 101 290 check).",
     },
     severity: { type: 'string', enum: severities },
     state: { type: 'string', enum: ['open', 'closed'] },

@@ -16,6 +16,7 @@ import { detectors as allDetectors } from '../detectors/registry.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { createNotifier, type NotificationTarget } from '../notify/notifier.js';
 import { redactUrl } from '../service/model.js';
+import { createServiceLogger } from '../service/service-logger.js';
 import { Monitor } from '../service/monitor.js';
 import { BatchedChunkWriter } from '../store/chunk-writer.js';
 import { openMemoryStore } from '../store/memory-store.js';
@@ -210,7 +211,7 @@ export async function runCommand(args: string[]): Promise<number> {
     http: { ...loaded.http, port },
     worker: { ...loaded.worker, ...(shard ?? {}), ...(detectorIds ? { detectors: detectorIds } : {}) },
   };
-  const logger = pino({ level: values['log-level'] }, pino.destination(2));
+  const logger = createServiceLogger(values['log-level'], pino.destination(2));
   const service = await startService(config, logger);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

@@ -14,6 +14,7 @@ import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-opti
 import { hlsCheckNames, hlsDetectorId } from '../hls/hls-checks.js';
 import { hlsConfigSchema } from '../hls/hls-config.js';
 import { transportIncidentKinds } from '../transport/ts-checks.js';
+import { channelUrlProblems, inputsConfigSchema, limitsConfigSchema } from './input-limits-config.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -178,6 +179,8 @@ export const serviceConfigSchema = z
         evidenceDirectory: z.string().default('streamqc-data/evidence'),
         retentionDays: z.number().positive().default(7),
         flushIntervalMs: z.number().int().positive().default(1000),
+        /** Evidence clips and pictures beyond this are deleted, oldest first. */
+        evidenceQuotaMb: z.number().positive().default(2048),
       })
       .strict()
       .prefault({}),
@@ -191,6 +194,10 @@ export const serviceConfigSchema = z
         heartbeatTimeoutMs: z.number().int().positive().default(15_000),
         maxRestartBackoffMs: z.number().int().positive().default(60_000),
         connectTimeoutMs: z.number().int().positive().default(10_000),
+        /** Channels this monitor runs at most (configured and added through the API). */
+        maxChannels: z.number().int().positive().default(100),
+        /** A channel's worker process whose resident memory passes this is killed and restarted. */
+        memoryLimitMb: z.number().int().min(64).default(2048),
       })
       .strict()
       .prefault({}),
@@ -215,6 +222,8 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    inputs: inputsConfigSchema.prefault({}),
+    limits: limitsConfigSchema.prefault({}),
     noSignalSeconds: z.number().positive().default(5),
     alerts: z
       .object({
@@ -261,12 +270,25 @@ export function alertRuleFor(config: ServiceConfig, kind: string): AlertRule {
 
 /** A transport error is an instant (TR 101 290 counts each one): waiting for it to last would hide it. */
 function defaultRaiseSeconds(kind: string): number {
-  return kind === 'no-signal' || kind === 'decoder-crash' || transportIncidentKinds.includes(kind) ? 0 : 5;
+  return ['no-signal', 'decoder-crash', 'input-refused', 'memory-limit', ...transportIncidentKinds].includes(
+    kind,
+  )
+    ? 0
+    : 5;
 }
 
 function issuesToLines(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
 }
+
+/** Incident kinds the monitor raises itself, besides the detectors'. */
+export const monitorIncidentKinds: readonly string[] = [
+  'dead-channel',
+  'no-signal',
+  'decoder-crash',
+  'input-refused',
+  'memory-limit',
+];
 
 /** Checks what the schema cannot: unique ids, known detectors, per-detector settings, sharding. */
 export function crossCheck(config: ServiceConfig): string[] {
@@ -307,14 +329,14 @@ export function crossCheck(config: ServiceConfig): string[] {
       problems.push(`http.tokens.${index}.name: duplicate token name '${token.name}'`);
     tokenNames.add(token.name);
   });
+  problems.push(...channelUrlProblems(config.channels, config.inputs));
   config.maintenance.forEach((window, index) => {
     if (!seen.has(window.channel))
       problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);
   });
   problems.push(...clusterProblems(config));
   for (const kind of Object.keys(config.alerts.rules)) {
-    const serviceKinds = ['dead-channel', 'no-signal', 'decoder-crash', ...transportIncidentKinds];
-    if (!incidentKinds.has(kind) && !serviceKinds.includes(kind)) {
+    if (!incidentKinds.has(kind) && ![...monitorIncidentKinds, ...transportIncidentKinds].includes(kind)) {
       problems.push(`alerts.rules.${kind}: unknown incident kind`);
     }
   }
@@ -364,22 +386,22 @@ export function resolveClusterConfig(
   return { ...rest, postgresUrl: url };
 }
 
-/** Parses and validates a config document; every problem is listed with its path. */
-export function parseServiceConfig(raw: unknown, source: string): ServiceConfig {
+/**
+ * Parses and validates a config document; every problem is listed with its path. Relative paths (storage,
+ * allowed input directories, looped files) are taken relative to `baseDirectory` when given.
+ */
+export function parseServiceConfig(raw: unknown, source: string, baseDirectory?: string): ServiceConfig {
   const parsed = serviceConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     throw new StreamqcError('BAD_CONFIG', `${source}:\n  ${issuesToLines(parsed.error.issues).join('\n  ')}`);
   }
-  const problems = crossCheck(parsed.data);
+  const config = baseDirectory === undefined ? parsed.data : resolvePaths(parsed.data, baseDirectory);
+  const problems = crossCheck(config);
   if (problems.length > 0) throw new StreamqcError('BAD_CONFIG', `${source}:\n  ${problems.join('\n  ')}`);
-  return parsed.data;
+  return config;
 }
 
-export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
-  const raw = await readConfigFile(path);
-  const config = parseServiceConfig(raw, path);
-  // Relative storage paths are relative to the config file, so a config works from any directory.
-  const base = dirname(path);
+function resolvePaths(config: ServiceConfig, base: string): ServiceConfig {
   const resolve = (p: string) => (isAbsolute(p) ? p : join(base, p));
   return {
     ...config,
@@ -388,8 +410,14 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
       path: resolve(config.storage.path),
       evidenceDirectory: resolve(config.storage.evidenceDirectory),
     },
+    inputs: { ...config.inputs, localDirectories: config.inputs.localDirectories.map(resolve) },
     channels: config.channels.map((c) =>
       c.loop && !/^[a-z]+:\/\//i.test(c.url) ? { ...c, url: resolve(c.url) } : c,
     ),
   };
+}
+
+/** Relative paths in the file are relative to the file, so a config works from any directory. */
+export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
+  return parseServiceConfig(await readConfigFile(path), path, dirname(path));
 }

@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'CONNECT_TIMEOUT'
   | 'CONNECT_FAILED'
   | 'DECODER_UNAVAILABLE'
+  /** The deployment's input policy does not allow this protocol or local path. */
+  | 'INPUT_NOT_ALLOWED'
+  /** The input declares a picture size, frame rate or bit rate over the channel limits. */
+  | 'STREAM_OVER_LIMITS'
   | 'BAD_CONFIG'
   | 'BAD_USAGE'
   /** The result store cannot be written or read right now (locked, disk full, I/O error): retry later. */

@@ -16,6 +16,7 @@ import {
   type Stream,
 } from 'node-av/lib';
 import {
+  AV_LOG_ERROR,
   AV_LOG_QUIET,
   AV_LOG_WARNING,
   AVERROR_EIO,
@@ -27,6 +28,22 @@ import {
   AVMEDIA_TYPE_VIDEO,
 } from 'node-av/constants';
 import { StreamqcError } from '../errors/streamqc-error.js';
+import {
+  checkInputUrl,
+  checkLocalFileOnDisk,
+  ffmpegPolicyOptions,
+  noteFfmpegLogLine,
+  oneShotInputPolicy,
+  refusalCount,
+  refusedProtocolSince,
+  type InputPolicy,
+} from './input-policy.js';
+import {
+  checkStreamLimits,
+  declaredStream,
+  decoderLimitOptions,
+  type StreamLimits,
+} from './stream-limits.js';
 
 export interface OpenInputOptions {
   /** Give up opening a network input after this long. */
@@ -43,6 +60,10 @@ export interface OpenInputOptions {
     readonly read: (size: number) => Buffer | null | number | Promise<Buffer | null | number>;
     readonly formatName: string;
   };
+  /** What the input may open (default: the one-shot policy, any local file and the default protocols). */
+  readonly policy?: InputPolicy;
+  /** Refuse streams declaring more than this, before decoding (default: no limit). */
+  readonly limits?: StreamLimits;
 }
 
 export interface OpenedStream {
@@ -70,10 +91,14 @@ const AVERROR_ECONNREFUSED = -111;
 
 let ffmpegLogSilenced = false;
 
-/** FFmpeg's own log lines would bypass our one-line error contract: we report problems ourselves. */
+/**
+ * FFmpeg's own log lines would bypass our one-line error contract: we report problems ourselves. Its
+ * errors still reach the input policy, which names a protocol the whitelist refused.
+ */
 function silenceFfmpegLog(): void {
   if (ffmpegLogSilenced) return;
   Log.setLevel(AV_LOG_QUIET);
+  Log.setCallback((_level, message) => noteFfmpegLogLine(message), { maxLevel: AV_LOG_ERROR });
   ffmpegLogSilenced = true;
 }
 
@@ -84,11 +109,10 @@ function silenceFfmpegLog(): void {
 export function captureFfmpegLog(onMessage: (message: string) => void): void {
   ffmpegLogSilenced = true;
   Log.setLevel(AV_LOG_WARNING);
-  Log.setCallback((_level, message) => onMessage(message));
-}
-
-export function isNetworkUrl(input: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) && !input.toLowerCase().startsWith('file://');
+  Log.setCallback((_level, message) => {
+    noteFfmpegLogLine(message);
+    onMessage(message);
+  });
 }
 
 async function checkLocalPath(path: string): Promise<void> {
@@ -117,7 +141,11 @@ function describeOpenFailure(code: number, isNetwork: boolean): StreamqcError {
   return new StreamqcError(isNetwork ? 'CONNECT_FAILED' : 'INPUT_UNREADABLE', `cannot open (${text})`);
 }
 
-async function openDecoder(stream: Stream, threads: number): Promise<OpenedStream | null> {
+async function openDecoder(
+  stream: Stream,
+  threads: number,
+  limits: StreamLimits | undefined,
+): Promise<OpenedStream | null> {
   const codec = Codec.findDecoder(stream.codecpar.codecId);
   if (!codec) return null;
   const decoder = new CodecContext();
@@ -128,7 +156,10 @@ async function openDecoder(stream: Stream, threads: number): Promise<OpenedStrea
   }
   decoder.pktTimebase = stream.timeBase;
   decoder.threadCount = threads;
-  const result = await decoder.open2(codec, null);
+  const result = await decoder.open2(
+    codec,
+    limits ? Dictionary.fromObject(decoderLimitOptions(limits)) : null,
+  );
   if (result < 0) {
     decoder.freeContext();
     return null;
@@ -160,10 +191,27 @@ async function closeFormat(format: FormatContext, customIo: IOContext | null): P
   customIo?.freeContext();
 }
 
+/** A whitelist refusal reaches the log callback just after the failed call returns. */
+async function protocolRefusedSince(mark: number): Promise<StreamqcError | null> {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const refused = refusedProtocolSince(mark);
+  return refused === null
+    ? null
+    : new StreamqcError(
+        'INPUT_NOT_ALLOWED',
+        `the input tried to open protocol '${refused}', which is not allowed`,
+      );
+}
+
 export async function openInput(url: string, options: OpenInputOptions): Promise<OpenedInput> {
   silenceFfmpegLog();
-  const isNetwork = isNetworkUrl(url);
-  if (!isNetwork) await checkLocalPath(url.replace(/^file:\/\//i, ''));
+  const policy = options.policy ?? oneShotInputPolicy;
+  const checked = checkInputUrl(url, policy);
+  const isNetwork = checked.kind === 'network';
+  if (!isNetwork) {
+    await checkLocalFileOnDisk(checked, policy);
+    await checkLocalPath(checked.path);
+  }
 
   const format = new FormatContext();
   format.allocContext();
@@ -173,6 +221,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const isRtmp = /^rtmps?:/i.test(url);
   const ffmpegOptions = isNetwork
     ? Dictionary.fromObject({
+        ...ffmpegPolicyOptions(checked, policy),
         ...(isRtmp ? {} : { timeout: timeoutMicroseconds }),
         rw_timeout: timeoutMicroseconds,
         reconnect: '0',
@@ -182,7 +231,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
         analyzeduration: isRtmp ? '5000000' : '1500000',
         probesize: '2000000',
       })
-    : null;
+    : Dictionary.fromObject(ffmpegPolicyOptions(checked, policy));
 
   let customIo: IOContext | null = null;
   if (options.customInput) {
@@ -194,6 +243,7 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const inputFormat = options.customInput
     ? InputFormat.findInputFormat(options.customInput.formatName)
     : null;
+  const refusalMark = refusalCount();
   const opened = await withInterruptTimeout(format, options.connectTimeoutMs, () =>
     format.openInput(customIo ? '' : url, inputFormat, ffmpegOptions),
   );
@@ -204,14 +254,14 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   if (opened < 0) {
     releaseCustomIo();
     format.freeContext();
-    throw describeOpenFailure(opened, isNetwork);
+    throw (await protocolRefusedSince(refusalMark)) ?? describeOpenFailure(opened, isNetwork);
   }
   const probed = await withInterruptTimeout(format, options.connectTimeoutMs, () =>
     format.findStreamInfo(null),
   );
   if (probed < 0 && format.nbStreams === 0) {
     await closeFormat(format, customIo);
-    throw describeOpenFailure(probed, isNetwork);
+    throw (await protocolRefusedSince(refusalMark)) ?? describeOpenFailure(probed, isNetwork);
   }
 
   const videoIndex = format.findBestStream(AVMEDIA_TYPE_VIDEO);
@@ -225,8 +275,19 @@ export async function openInput(url: string, options: OpenInputOptions): Promise
   const streams = format.streams;
   const videoStream = hasVideoStream && options.wantVideo ? streams[videoIndex] : undefined;
   const audioStream = hasAudioStream && options.wantAudio ? streams[audioIndex] : undefined;
-  const video = videoStream ? await openDecoder(videoStream, options.decoderThreads) : null;
-  const audio = audioStream ? await openDecoder(audioStream, options.decoderThreads) : null;
+  if (options.limits) {
+    try {
+      checkStreamLimits(
+        declaredStream(format, hasVideoStream ? streams[videoIndex] : undefined),
+        options.limits,
+      );
+    } catch (error) {
+      await closeFormat(format, customIo);
+      throw error;
+    }
+  }
+  const video = videoStream ? await openDecoder(videoStream, options.decoderThreads, options.limits) : null;
+  const audio = audioStream ? await openDecoder(audioStream, options.decoderThreads, options.limits) : null;
   if (!video && !audio && (videoStream || audioStream)) {
     await closeFormat(format, customIo);
     throw new StreamqcError('DECODER_UNAVAILABLE', 'no decoder for its streams');

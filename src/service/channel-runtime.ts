@@ -9,6 +9,15 @@ import type { ChannelSupervisor } from './channel-supervisor.js';
 import type { FromWorker } from './worker-messages.js';
 import { TransportTotals, type TransportTotalsView } from './transport-totals.js';
 
+/** Input failures that no retry of the same input can cure: the deployment refused what it declares. */
+const refusalCodes: ReadonlySet<string> = new Set(['INPUT_NOT_ALLOWED', 'STREAM_OVER_LIMITS']);
+
+export interface WorkerExitCause {
+  readonly kind: 'decoder-crash' | 'memory-limit';
+  /** Why, for the incident's details (empty: nothing to add). */
+  readonly detail: string;
+}
+
 /** Time a channel gets to open and probe its input before no-signal counts. */
 const startupGraceMs = 5000;
 
@@ -38,7 +47,8 @@ export class ChannelRuntime {
   thumbnail: { readonly jpeg: Buffer; readonly atMs: number } | null = null;
   readonly startedAtMs: number;
   private readonly sessions = new Map<string, Session>();
-  private crashed = false;
+  private crashed: 'decoder-crash' | 'memory-limit' | null = null;
+  private inputRefused = false;
   private noSignal = false;
 
   constructor(
@@ -75,6 +85,10 @@ export class ChannelRuntime {
     switch (message.type) {
       case 'session-started':
         this.sessions.set(message.sessionId, { mediaZeroAtMs: message.mediaZeroAtMs, openEvents: new Map() });
+        if (this.inputRefused) {
+          this.inputRefused = false;
+          this.incidents.conditionEnded({ kind: 'input-refused' }, nowMs);
+        }
         return;
       case 'chunk':
         this.acceptChunk(message, nowMs);
@@ -97,6 +111,7 @@ export class ChannelRuntime {
         return;
       case 'input-failed':
         if (this.state !== 'no-signal') this.state = 'degraded';
+        if (message.code !== undefined && refusalCodes.has(message.code)) this.refuseInput(message, nowMs);
         return;
       case 'session-ended':
         this.endSession(message.sessionId, nowMs);
@@ -113,15 +128,29 @@ export class ChannelRuntime {
     }
   }
 
-  /** The worker died or hung: its open conditions end now, and a decoder-crash condition starts. */
-  workerExited(nowMs: number): void {
+  /**
+   * The worker died, hung or was killed over its memory limit: its open conditions end now, and a
+   * decoder-crash (or memory-limit) condition starts.
+   */
+  workerExited(nowMs: number, cause: WorkerExitCause = { kind: 'decoder-crash', detail: '' }): void {
     this.workerReceiveDrops = 0;
     for (const id of [...this.sessions.keys()]) this.endSession(id, nowMs);
     this.state = 'restarting';
-    if (!this.crashed) {
-      this.crashed = true;
-      this.incidents.conditionStarted({ kind: 'decoder-crash' }, nowMs, 'warning', {});
+    if (this.crashed === null) {
+      this.crashed = cause.kind;
+      const details = cause.detail === '' ? {} : { reason: cause.detail };
+      this.incidents.conditionStarted({ kind: cause.kind }, nowMs, 'warning', details);
     }
+  }
+
+  /** The policy or the stream limits refused the input: a critical incident until an input opens. */
+  private refuseInput(message: Extract<FromWorker, { type: 'input-failed' }>, nowMs: number): void {
+    if (this.inputRefused) return;
+    this.inputRefused = true;
+    this.incidents.conditionStarted({ kind: 'input-refused' }, nowMs, 'critical', {
+      code: message.code ?? '',
+      reason: message.message,
+    });
   }
 
   /** No chunk for `noSignalSeconds`: a no-signal condition from the last chunk (or the start). */
@@ -152,9 +181,9 @@ export class ChannelRuntime {
       this.noSignal = false;
       this.incidents.conditionEnded({ kind: 'no-signal' }, nowMs);
     }
-    if (this.crashed) {
-      this.crashed = false;
-      this.incidents.conditionEnded({ kind: 'decoder-crash' }, nowMs);
+    if (this.crashed !== null) {
+      this.incidents.conditionEnded({ kind: this.crashed }, nowMs);
+      this.crashed = null;
     }
     this.onChunk({
       channelId: this.spec.id,

@@ -6,10 +6,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { InputPolicy } from '../media/input-policy.js';
+import type { StreamLimits } from '../media/stream-limits.js';
 import type { ChannelSpec } from './model.js';
 import { isFromWorker, type FromWorker, type ToWorker } from './worker-messages.js';
 
-export type ExitKind = 'stopped' | 'failed-to-start' | 'died' | 'hung';
+export type ExitKind = 'stopped' | 'failed-to-start' | 'died' | 'hung' | 'memory-limit';
 
 export interface SupervisorOptions {
   readonly channel: ChannelSpec;
@@ -18,6 +20,10 @@ export interface SupervisorOptions {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly maxRestartBackoffMs: number;
+  readonly inputPolicy: InputPolicy;
+  readonly streamLimits: StreamLimits;
+  /** Resident memory a worker may use; its heartbeat reports it, and one over the limit is killed. */
+  readonly memoryLimitMb: number;
   readonly logger: Logger;
   readonly onMessage: (message: FromWorker) => void;
   readonly onExit: (kind: ExitKind, detail: string) => void;
@@ -38,6 +44,14 @@ function workerEntry(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL('./channel-worker-main.js', here)), execArgv: [] };
 }
 
+/**
+ * V8's own heap gets half the memory limit: the rest is FFmpeg's buffers and decoded pictures, outside
+ * V8's reach, which is why the supervisor also watches the resident memory each heartbeat reports.
+ */
+function heapLimitArguments(memoryLimitMb: number): string[] {
+  return [`--max-old-space-size=${Math.max(32, Math.floor(memoryLimitMb / 2))}`];
+}
+
 /** A worker that ran this long before dying is restarted at once; a crash loop backs off. */
 const stableRunMs = 60_000;
 
@@ -50,6 +64,7 @@ export class ChannelSupervisor {
   private startedAtMs = 0;
   private consecutiveFailures = 0;
   private killedByWatchdog = false;
+  private killedForMemory: string | null = null;
   private sawMessage = false;
   restarts = 0;
 
@@ -105,7 +120,7 @@ export class ChannelSupervisor {
   private spawn(): void {
     const { path, execArgv } = workerEntry();
     const child = fork(path, [], {
-      execArgv: [...workerV8Flags, ...execArgv],
+      execArgv: [...workerV8Flags, ...heapLimitArguments(this.options.memoryLimitMb), ...execArgv],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -113,6 +128,7 @@ export class ChannelSupervisor {
     this.startedAtMs = Date.now();
     this.lastSignOfLifeMs = Date.now();
     this.killedByWatchdog = false;
+    this.killedForMemory = null;
     this.sawMessage = false;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
@@ -127,6 +143,7 @@ export class ChannelSupervisor {
       }
       this.sawMessage = true;
       this.lastSignOfLifeMs = Date.now();
+      if (message.type === 'heartbeat') this.checkMemory(child, message.rssMb);
       this.options.onMessage(message);
     });
     child.on('error', (error) => {
@@ -142,6 +159,8 @@ export class ChannelSupervisor {
       detectorIds: this.options.detectorIds,
       connectTimeoutMs: this.options.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      inputPolicy: this.options.inputPolicy,
+      streamLimits: this.options.streamLimits,
     });
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = setInterval(
@@ -167,6 +186,17 @@ export class ChannelSupervisor {
     }
   }
 
+  private checkMemory(child: ChildProcess, rssMb: number): void {
+    const limitMb = this.options.memoryLimitMb;
+    if (child !== this.child || this.stopping || this.killedForMemory !== null || rssMb <= limitMb) return;
+    this.killedForMemory = `resident memory ${rssMb} MB over the limit of ${limitMb} MB`;
+    this.options.logger.warn(
+      { channel: this.options.channel.id, rssMb, limitMb },
+      'worker over its memory limit: killing it',
+    );
+    child.kill('SIGKILL');
+  }
+
   private handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     if (this.watchdog) clearInterval(this.watchdog);
@@ -175,8 +205,14 @@ export class ChannelSupervisor {
       this.options.onExit('stopped', 'stopped by the monitor');
       return;
     }
-    const kind: ExitKind = this.killedByWatchdog ? 'hung' : this.sawMessage ? 'died' : 'failed-to-start';
-    const detail = signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`;
+    const kind: ExitKind = this.killedForMemory
+      ? 'memory-limit'
+      : this.killedByWatchdog
+        ? 'hung'
+        : this.sawMessage
+          ? 'died'
+          : 'failed-to-start';
+    const detail = this.killedForMemory ?? (signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
     const ranMs = Date.now() - this.startedAtMs;
     this.consecutiveFailures = ranMs >= stableRunMs ? 1 : this.consecutiveFailures + 1;
     const delayMs = Math.min(this.options.maxRestartBackoffMs, 500 * 2 ** (this.consecutiveFailures - 1));

@@ -119,6 +119,8 @@ async function runSession(
       wantVideo: needs.wantVideo,
       wantAudio: needs.wantAudio,
       decoderThreads: 1,
+      policy: start.inputPolicy,
+      limits: start.streamLimits,
       ...(liveInput ? { customInput: liveInput.customInput } : {}),
     });
   } catch (error) {
@@ -220,7 +222,8 @@ async function runSessions(
       const retryable = isStreamqcError(error) ? error.retryable : true;
       const message = error instanceof Error ? error.message : String(error);
       const waitMs = backoffMs(attempt);
-      send({ type: 'input-failed', message, retryable, retryInMs: waitMs });
+      const code = isStreamqcError(error) ? { code: error.code } : {};
+      send({ type: 'input-failed', message, ...code, retryable, retryInMs: waitMs });
       attempt += 1;
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
       continue;

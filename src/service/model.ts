@@ -62,7 +62,8 @@ export interface ChunkRecord {
   readonly measurements: Readonly<Record<string, unknown>>;
 }
 
-export type IncidentKind = string; // a detector id, or 'dead-channel', 'no-signal', 'decoder-crash'
+/** A detector id, or one the monitor raises itself (`monitorIncidentKinds` in the service config). */
+export type IncidentKind = string;
 
 export interface Incident {
   readonly id: string;
@@ -94,17 +95,32 @@ export function transitionKey(incidentId: string, kind: IncidentTransition['kind
   return `${incidentId}:${kind}`;
 }
 
-/** Replaces the password (and a token-like user) in a URL for logs and API answers. */
+/** Query parameters whose values are secrets: tokens, keys, passwords and passphrases, signatures. */
+const secretParameter = /token|key|secret|pass|auth|sig|credential/i;
+
+/**
+ * Replaces the password (and a token-like user) and secret-looking query values in a URL, for logs and
+ * API answers. The one redaction function: the API views, the API's log lines and the service logger use it.
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     else if (parsed.username) parsed.username = '***';
     for (const key of [...parsed.searchParams.keys()]) {
-      if (/token|key|secret|pass|auth|sig/i.test(key)) parsed.searchParams.set(key, '***');
+      if (secretParameter.test(key)) parsed.searchParams.set(key, '***');
     }
     return parsed.toString();
   } catch {
-    return url;
+    return redactUnparsedUrl(url);
   }
+}
+
+/** A URL the WHATWG parser refuses (FFmpeg accepts more): the same rules by pattern, never the raw text. */
+function redactUnparsedUrl(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, '$1***@')
+    .replace(/([?&;][^=&;#]*)=([^&;#]*)/g, (whole, key: string) =>
+      secretParameter.test(key) ? `${key}=***` : whole,
+    );
 }

@@ -12,6 +12,7 @@ import {
   type ServiceConfig,
 } from '../config/service-config.js';
 import { detectors as allDetectors } from '../detectors/registry.js';
+import { EvidenceQuota } from '../evidence/evidence-quota.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { ChannelIncidents } from '../incidents/channel-incidents.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
@@ -87,6 +88,7 @@ export class Monitor implements MonitorApi {
   private lastPruneMs = 0;
   private ready = false;
   private incidentsRaised = 0;
+  private readonly evidenceQuota: EvidenceQuota;
 
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
@@ -95,6 +97,16 @@ export class Monitor implements MonitorApi {
       store: options.store,
       noSignalSeconds: this.config.noSignalSeconds,
       writeDelayMs: 2 * this.config.storage.flushIntervalMs + 2000,
+    });
+    this.evidenceQuota = new EvidenceQuota({
+      directory: this.config.storage.evidenceDirectory,
+      maxBytes: this.config.storage.evidenceQuotaMb * 1024 * 1024,
+      onSweep: (result) => options.logger.info(result, 'evidence over its quota: oldest files deleted'),
+      onError: (error) =>
+        options.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'evidence quota sweep failed',
+        ),
     });
   }
 
@@ -107,6 +119,14 @@ export class Monitor implements MonitorApi {
     for (const incident of await this.options.store.listIncidents({ state: 'open' })) {
       openByChannel.set(incident.channelId, [...(openByChannel.get(incident.channelId) ?? []), incident]);
     }
+    const owned = [...byId.values()].filter((spec) => this.ownsChannel(spec.id));
+    if (owned.length > this.config.worker.maxChannels) {
+      throw new StreamqcError(
+        'BAD_CONFIG',
+        `${owned.length} channels for this monitor, over worker.maxChannels (${this.config.worker.maxChannels})`,
+      );
+    }
+    this.evidenceQuota.request();
     for (const spec of byId.values()) {
       this.known.set(spec.id, spec);
       if (!this.ownsChannel(spec.id)) continue;
@@ -132,6 +152,7 @@ export class Monitor implements MonitorApi {
     await this.options.notifier.flush(5000);
     await this.options.chunks.close();
     await this.options.notifier.close();
+    await this.evidenceQuota.close();
     await this.options.store.close();
     this.options.logger.info({}, 'monitor stopped');
   }
@@ -156,6 +177,13 @@ export class Monitor implements MonitorApi {
     const channel = this.validateChannel(input);
     if (this.channels.has(channel.id))
       throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
+    // Cluster mode runs a channel where its lease is won, not where it was added: the limit is static mode's.
+    if (!this.options.leases && this.channels.size >= this.config.worker.maxChannels) {
+      throw new StreamqcError(
+        'BAD_CONFIG',
+        `this monitor already runs ${this.channels.size} channels, its limit (worker.maxChannels)`,
+      );
+    }
     const spec: ChannelSpec = { ...channel, name: channel.name ?? channel.id };
     if (this.options.leases && this.known.has(spec.id))
       throw new StreamqcError('BAD_CONFIG', `id: channel '${channel.id}' exists`);
@@ -341,6 +369,7 @@ export class Monitor implements MonitorApi {
         const updated = incidents.attachEvidence(incidentId, evidence);
         if (updated) this.saveIncident(updated);
         else void this.attachEvidenceToStored(incidentId, evidence);
+        this.evidenceQuota.request();
       },
     );
     this.channels.set(spec.id, runtime);
@@ -355,6 +384,9 @@ export class Monitor implements MonitorApi {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: this.config.worker.heartbeatTimeoutMs,
       maxRestartBackoffMs: this.config.worker.maxRestartBackoffMs,
+      inputPolicy: this.config.inputs,
+      streamLimits: this.config.limits,
+      memoryLimitMb: this.config.worker.memoryLimitMb,
       logger: this.options.logger,
       onMessage: (message) => {
         if (this.channels.get(spec.id) !== runtime || !this.mayRun(spec.id)) return;
@@ -364,8 +396,12 @@ export class Monitor implements MonitorApi {
           this.live.emit('event', { type: 'status', channel: runtime.status() } satisfies LiveEvent);
         }
       },
-      onExit: (kind) => {
-        if (kind !== 'stopped' && this.channels.get(spec.id) === runtime) runtime.workerExited(Date.now());
+      onExit: (kind, detail) => {
+        if (kind === 'stopped' || this.channels.get(spec.id) !== runtime) return;
+        runtime.workerExited(
+          Date.now(),
+          kind === 'memory-limit' ? { kind, detail } : { kind: 'decoder-crash', detail: '' },
+        );
       },
     });
     runtime.supervisor.start();

@@ -3,6 +3,8 @@
  * malformed message is a bug in the other process, reported, never trusted).
  */
 import type { EventTransition } from '../detectors/contract.js';
+import type { InputPolicy } from '../media/input-policy.js';
+import type { StreamLimits } from '../media/stream-limits.js';
 import type { ChannelSpec } from './model.js';
 
 export type ToWorker =
@@ -13,6 +15,8 @@ export type ToWorker =
       readonly detectorIds: readonly string[];
       readonly connectTimeoutMs: number;
       readonly heartbeatIntervalMs: number;
+      readonly inputPolicy: InputPolicy;
+      readonly streamLimits: StreamLimits;
     }
   | {
       readonly type: 'capture-evidence';
@@ -57,6 +61,8 @@ export type FromWorker =
   | {
       readonly type: 'input-failed';
       readonly message: string;
+      /** The StreamqcError code, when the failure has one (INPUT_NOT_ALLOWED, STREAM_OVER_LIMITS, ...). */
+      readonly code?: string;
       readonly retryable: boolean;
       readonly retryInMs: number;
     }

@@ -5,7 +5,7 @@
  * frame rate and long frames, main-thread busy time, long tasks, event streams opened, requests per second
  * and how long an update takes to reach its tile.
  *
- *   npx tsx bench/bench-dashboard.ts [--channels 100] [--seconds 20]
+ *   npm run bench:dashboard -- [--channels 100] [--seconds 20]
  */
 import { existsSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -93,7 +93,6 @@ const server = await startApiServer({
 // The monitor's rhythm: every channel's status once a second, spread over the second; a new picture every 2 s;
 // one channel in ten goes into alarm for 5 s of every 20.
 let second = 0;
-const sentAtMs = new Map<string, number>();
 const ticker = setInterval(() => {
   second += 1;
   ids.forEach((id, index) => {
@@ -107,7 +106,6 @@ const ticker = setInterval(() => {
             jpeg: jpegs[(second + index) % jpegs.length] as Buffer,
             atMs: Date.now(),
           });
-        sentAtMs.set(id, status.lastChunkAtMs ?? Date.now());
         api.emit({ type: 'status', channel: status });
         if (alarm && second % 20 === 10) {
           const incident = fakeIncident(`inc-${id}-${second}`, { channelId: id, startedAtMs: Date.now() });
@@ -158,33 +156,23 @@ await page.evaluate(`(() => {
   const tick = (now) => { window.__frames.push(now - last); last = now; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
 })()`);
-// Update latency: the time from sending a status to its tile showing the new short-term loudness.
-const latencies: number[] = [];
-const probeUntil = Date.now() + seconds * 1000;
-let missed = 0;
-while (Date.now() < probeUntil) {
-  const id = ids[Math.floor(Math.random() * ids.length)] as string;
-  const before = sentAtMs.get(id) ?? 0;
-  while ((sentAtMs.get(id) ?? 0) === before) await new Promise((resolve) => setTimeout(resolve, 2));
-  const sent = sentAtMs.get(id) ?? 0;
-  const shown = await page
-    .waitForFunction(
-      `Number(document.querySelector('.tile[data-channel-id="${id}"]')?.dataset.lastChunkAt) >= ${sent}`,
-      undefined,
-      { timeout: 3000, polling: 'raf' },
-    )
-    .then(() => Date.now())
-    .catch(() => null);
-  if (shown === null) missed += 1;
-  else latencies.push(shown - sent);
-}
+// Update latency: from the status being sent (its lastChunkAtMs, same machine clock) to the tile showing it,
+// for every update, by watching the tiles' data-last-chunk-at attribute in the page.
+await page.evaluate(`(() => {
+  window.__latencies = [];
+  new MutationObserver((records) => {
+    const now = Date.now();
+    for (const record of records) window.__latencies.push(now - Number(record.target.dataset.lastChunkAt));
+  }).observe(document.body, { attributes: true, attributeFilter: ['data-last-chunk-at'], subtree: true });
+})()`);
+await page.waitForTimeout(seconds * 1000);
+const latencies = (await page.evaluate('window.__latencies')) as number[];
 const frames = (await page.evaluate('window.__frames')) as number[];
 const longTasks = (await page.evaluate('window.__longTasks')) as number[];
 const busySeconds = (await metric('TaskDuration')) - taskBefore;
 const heapMb = (await metric('JSHeapUsedSize')) / 1024 / 1024;
 const requestCount = [...requests.values()].reduce((a, b) => a + b, 0) - requestsBefore;
 const streams = requests.get('/api/events') ?? 0;
-const thumbnailRequests = requests.get('/api/channels/:id/thumbnail') ?? 0;
 await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'streamqc-wall-')), 'wall.png') });
 clearInterval(ticker);
 await browser.close();
@@ -206,5 +194,5 @@ console.log(
   `requests               ${(requestCount / seconds).toFixed(1)} per second; event streams opened ${streams}`,
 );
 console.log(
-  `update to tile         median ${quantile(lat, 0.5).toFixed(0)} ms, p95 ${quantile(lat, 0.95).toFixed(0)} ms (${lat.length} probes, ${missed} not shown within 3 s)`,
+  `update to tile         median ${quantile(lat, 0.5).toFixed(0)} ms, p95 ${quantile(lat, 0.95).toFixed(0)} ms (${lat.length} updates, max ${Math.max(0, ...lat).toFixed(0)} ms)`,
 );

@@ -47,7 +47,15 @@ describe('web dashboard in a browser', { skip }, () => {
         inputs: { localDirectories: [fixtureDirectory] },
         channels: [
           { id: 'black-channel', name: 'Black test', url: black, loop: true, detectors },
-          { id: 'clean-channel', name: 'Clean test', url: clean, loop: true, detectors },
+          {
+            id: 'clean-channel',
+            name: 'Clean test',
+            url: clean,
+            loop: true,
+            detectors,
+            // An American channel: its tile and timeline show the ATSC A/85 target, not EBU R128's.
+            detectorConfig: { loudness: { profile: 'atsc-a85' } },
+          },
         ],
       },
       'web dashboard test config',
@@ -94,6 +102,9 @@ describe('web dashboard in a browser', { skip }, () => {
         .isVisible(),
     );
     await page.screenshot({ path: join(artifacts, 'grid-alarm.png') });
+    const cleanTile = page.locator('.tile[data-channel-id="clean-channel"]');
+    await cleanTile.getByText('-24 ±2 LU').waitFor({ timeout: 20_000 });
+    assert.equal(await blackTile.getByText('-23 ±1 LU').count(), 1, 'the EBU R128 channel keeps its target');
   });
 
   it('lists the black incident with its picture on the incidents page', async () => {

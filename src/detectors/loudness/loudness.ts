@@ -170,6 +170,9 @@ function createLoudnessState(config: LoudnessConfig) {
         momentaryMaxLufs: rounded(momentaryMaxLufs),
         shortTermLufs: rounded(shortTermLufs),
         integratedLufs: rounded(integrator.integratedLufs()),
+        // The channel's own target (profile or override), so timelines and tiles draw the right band.
+        targetLufs,
+        toleranceLu,
       };
     },
     finish(out: EventTransition[]) {
@@ -189,7 +192,7 @@ function createLoudnessState(config: LoudnessConfig) {
 
 export const loudnessDetector = defineDetector({
   id: 'loudness',
-  version: '1.0.0',
+  version: '1.1.0',
   description:
     'Programme loudness (BS.1770-4) outside the EBU R128 or ATSC A/85 target for longer than the minimum',
   needs: { video: false, audio: true },

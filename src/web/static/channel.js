@@ -163,10 +163,15 @@ async function readChunks(fromMs, toMs) {
   return (await Promise.all(slices)).flatMap((answer) => answer.chunks);
 }
 
-function loudnessBand(incidents) {
-  const details = incidents.find((incident) => incident.kind === 'loudness')?.details ?? {};
-  const target = typeof details.targetLufs === 'number' ? details.targetLufs : defaultTargetLufs;
-  const tolerance = typeof details.toleranceLu === 'number' ? details.toleranceLu : defaultToleranceLu;
+/** The channel's target from its newest loudness figures, else a loudness incident's, else EBU R128. */
+function loudnessBand(chunks, incidents) {
+  const figures =
+    chunks.findLast((chunk) => typeof chunk.measurements?.loudness?.targetLufs === 'number')?.measurements
+      .loudness ??
+    incidents.find((incident) => incident.kind === 'loudness')?.details ??
+    {};
+  const target = typeof figures.targetLufs === 'number' ? figures.targetLufs : defaultTargetLufs;
+  const tolerance = typeof figures.toleranceLu === 'number' ? figures.toleranceLu : defaultToleranceLu;
   return { min: target - tolerance, max: target + tolerance };
 }
 
@@ -195,7 +200,7 @@ async function drawTimelines() {
       toMs,
       markers,
       ...(spec.yRange ? { yRange: spec.yRange } : {}),
-      ...(spec.band ? { band: loudnessBand(incidents) } : {}),
+      ...(spec.band ? { band: loudnessBand(chunks, incidents) } : {}),
       series: spec.series.map((line) => ({
         label: line.label,
         color: line.color,

@@ -16,7 +16,7 @@ const thumbnailRefreshMs = 2000;
 const reconcileIntervalMs = 30_000;
 /** Level bars span this range. */
 const meterFloorDbfs = -60;
-/** EBU R128; a loudness incident's details carry the configured target when there is one. */
+/** EBU R128, until the channel's loudness figures (or a loudness incident) say its own target. */
 const defaultTargetLufs = -23;
 const defaultToleranceLu = 1;
 
@@ -53,10 +53,11 @@ function levelOf(status) {
   return 'ok';
 }
 
-function loudnessTarget(channelId) {
-  const incident = incidentsOf(channelId).find((candidate) => candidate.kind === 'loudness');
-  const targetLufs = incident?.details?.targetLufs;
-  const toleranceLu = incident?.details?.toleranceLu;
+function loudnessTarget(status) {
+  const incident = incidentsOf(status.id).find((candidate) => candidate.kind === 'loudness');
+  const figures = status.latest?.loudness ?? {};
+  const targetLufs = figures.targetLufs ?? incident?.details?.targetLufs;
+  const toleranceLu = figures.toleranceLu ?? incident?.details?.toleranceLu;
   return {
     targetLufs: typeof targetLufs === 'number' ? targetLufs : defaultTargetLufs,
     toleranceLu: typeof toleranceLu === 'number' ? toleranceLu : defaultToleranceLu,
@@ -117,7 +118,7 @@ function renderLevels(node, peaks) {
 
 function renderReadouts(node, status) {
   const loudness = status.latest?.loudness ?? {};
-  const { targetLufs, toleranceLu } = loudnessTarget(status.id);
+  const { targetLufs, toleranceLu } = loudnessTarget(status);
   const shortTerm = loudness.shortTermLufs;
   const offTarget = typeof shortTerm === 'number' && Math.abs(shortTerm - targetLufs) > toleranceLu;
   const incidents = incidentsOf(status.id).length;

@@ -29,12 +29,16 @@ describe('loudness detector', () => {
       momentaryMaxLufs: -23,
       shortTermLufs: null, // the 3 s window is not full yet
       integratedLufs: -23,
+      targetLufs: -23,
+      toleranceLu: 1,
     });
     assert.deepEqual(run.results[19]?.measurements, {
       momentaryLufs: -23,
       momentaryMaxLufs: -23,
       shortTermLufs: -23,
       integratedLufs: -23,
+      targetLufs: -23,
+      toleranceLu: 1,
     });
     assert.deepEqual(run.finished.summary, {
       profile: 'ebu-r128',

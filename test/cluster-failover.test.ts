@@ -16,16 +16,17 @@ import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgLeaseStore } from '../src/cluster/pg-lease-store.js';
 import type { ChunkRecord, Incident } from '../src/service/model.js';
-import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { drawFlat, drawMovingPattern } from '../src/synth/patterns.js';
 import {
+  anyWorker,
   doubleAnalysedChunks,
   duplicateIncidents,
   takeover,
   type Stored,
 } from '../src/test-support/failover-figures.js';
 import { createTestSchema, postgresSkip, type TestSchema } from '../src/test-support/postgres.js';
+import { openPostgresStore } from '../src/store/postgres-store.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const channelCount = 12;
@@ -131,7 +132,12 @@ function startWorker(id: string, directory: string, db: TestSchema, ports: reado
   const configPath = join(directory, `${id}.json`);
   const config = {
     http: { port: 0 },
-    storage: { path: storePath, evidenceDirectory: join(directory, `${id}-evidence`) },
+    // One shared result store, as in production: a new owner adopts the open incidents of the channel.
+    storage: {
+      kind: 'postgres',
+      postgres: { url: db.url, schema: db.schema },
+      evidenceDirectory: join(directory, `${id}-evidence`),
+    },
     noSignalSeconds: 5,
     alerts: { defaults: { raiseAfterSeconds: 1, clearAfterSeconds: 1 } },
     // Twelve worker processes starting at once on a busy 2-core machine can take longer than the default.
@@ -175,7 +181,7 @@ async function liveChannels(worker: WorkerProcess): Promise<Set<string>> {
   const url = apiUrl(worker);
   if (!url || worker.child.exitCode !== null || worker.child.signalCode !== null) return new Set();
   try {
-    const response = await fetch(`${url}/api/channels`, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(new URL('/api/channels', url), { signal: AbortSignal.timeout(1000) });
     const { channels } = (await response.json()) as {
       channels: { id: string; lastChunkAtMs: number | null }[];
     };
@@ -212,19 +218,20 @@ async function owners(db: TestSchema): Promise<Map<string, string | null>> {
 }
 
 /**
- * Everything one worker stored. With the shared PostgreSQL result store, read the one store instead and
- * tag each row with its writer (a worker id column), and the figures stay the same.
+ * Everything the workers stored in the shared store. In cluster mode a session id starts with the id of the
+ * worker that ran it, so each second names who analysed it; an incident may have been saved by several
+ * owners (adopted on hand-over), so it is the channel's, not a worker's.
  */
-async function readStored(worker: WorkerProcess, channelIds: readonly string[]) {
-  const store = openSqliteStore({ path: worker.storePath });
+async function readStored(db: TestSchema, channelIds: readonly string[]) {
+  const store = await openPostgresStore({ url: db.url, schema: db.schema });
   try {
     const chunks: Stored<ChunkRecord>[] = [];
     for (const id of channelIds) {
       for (const row of await store.queryChunks(id, 0, Date.now() + 3_600_000, 100_000))
-        chunks.push({ workerId: worker.id, row });
+        chunks.push({ workerId: row.sessionId.split('/')[0] ?? '', row });
     }
     const incidents: Stored<Incident>[] = (await store.listIncidents({ limit: 100_000 })).map((row) => ({
-      workerId: worker.id,
+      workerId: anyWorker,
       row,
     }));
     return { chunks, incidents };
@@ -345,9 +352,7 @@ describe('cluster fail-over (PostgreSQL, 3 workers, 12 live channels)', { skip: 
       last.child.kill('SIGTERM');
       assert.equal(await last.exited, 0, `last worker exit\n${last.log.slice(-5).join('\n')}`);
 
-      const stored = await Promise.all(workers.map((w) => readStored(w, channelIds)));
-      const chunks = stored.flatMap((s) => s.chunks);
-      const incidents = stored.flatMap((s) => s.incidents);
+      const { chunks, incidents } = await readStored(db, channelIds);
       const killFigures = victimChannels.map((id) => takeover(id, chunks, victim.id, killedAtMs));
       const pauseFigures = pausedChannels.map((id) => takeover(id, chunks, graceful.id, pausedAtMs));
       const stopFigures = gracefulChannels.map((id) => takeover(id, chunks, graceful.id, stoppedAtMs));

@@ -22,6 +22,8 @@ export interface SupervisorOptions {
   readonly maxRestartBackoffMs: number;
   readonly inputPolicy: InputPolicy;
   readonly streamLimits: StreamLimits;
+  /** Cluster mode: this process's worker id, put before each session id. */
+  readonly sessionPrefix?: string;
   /** Resident memory a worker may use; its heartbeat reports it, and one over the limit is killed. */
   readonly memoryLimitMb: number;
   readonly logger: Logger;
@@ -161,6 +163,7 @@ export class ChannelSupervisor {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       inputPolicy: this.options.inputPolicy,
       streamLimits: this.options.streamLimits,
+      ...(this.options.sessionPrefix ? { sessionPrefix: this.options.sessionPrefix } : {}),
     });
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = setInterval(

@@ -78,7 +78,7 @@ async function runSession(
   const { channel } = start;
   const configured = configureDetectors(start.detectorIds, channel.detectorConfig);
   const needs = decodeNeeds(configured);
-  const sessionId = randomUUID();
+  const sessionId = start.sessionPrefix ? `${start.sessionPrefix}/${randomUUID()}` : randomUUID();
   // A looped file is paced from now. A live input's media time 0 is placed when its first chunk is
   // complete (its end has just been received), which leaves out the time spent connecting and probing.
   let mediaZeroAtMs = Date.now();

@@ -55,6 +55,8 @@ export interface MonitorOptions {
 
 export interface ChannelFence {
   mayRun(channelId: string): boolean;
+  /** This process's id in the cluster: session ids start with it. */
+  readonly workerId?: string;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -387,6 +389,7 @@ export class Monitor implements MonitorApi {
       inputPolicy: this.config.inputs,
       streamLimits: this.config.limits,
       memoryLimitMb: this.config.worker.memoryLimitMb,
+      ...(this.options.leases?.workerId ? { sessionPrefix: this.options.leases.workerId } : {}),
       logger: this.options.logger,
       onMessage: (message) => {
         if (this.channels.get(spec.id) !== runtime || !this.mayRun(spec.id)) return;

@@ -17,6 +17,8 @@ export type ToWorker =
       readonly heartbeatIntervalMs: number;
       readonly inputPolicy: InputPolicy;
       readonly streamLimits: StreamLimits;
+      /** Put before each session id (cluster mode: the worker id, so a stored second names who analysed it). */
+      readonly sessionPrefix?: string;
     }
   | {
       readonly type: 'capture-evidence';

@@ -5,6 +5,9 @@
  */
 import type { ChunkRecord, Incident } from '../service/model.js';
 
+/** The worker of a row that belongs to the channel rather than one worker (an incident in a shared store). */
+export const anyWorker = '*';
+
 /** A stored row and the worker that stored it. */
 export interface Stored<T> {
   readonly workerId: string;
@@ -79,8 +82,8 @@ export function duplicateIncidents(
 ): { readonly a: Stored<Incident>; readonly b: Stored<Incident> }[] {
   const lastChunkEndMs = new Map<string, number>();
   for (const c of chunks) {
-    const key = `${c.workerId}/${c.row.channelId}`;
-    lastChunkEndMs.set(key, Math.max(lastChunkEndMs.get(key) ?? 0, endMs(c.row)));
+    for (const key of [`${c.workerId}/${c.row.channelId}`, `${anyWorker}/${c.row.channelId}`])
+      lastChunkEndMs.set(key, Math.max(lastChunkEndMs.get(key) ?? 0, endMs(c.row)));
   }
   const until = (s: Stored<Incident>) =>
     s.row.closedAtMs ?? lastChunkEndMs.get(`${s.workerId}/${s.row.channelId}`) ?? s.row.startedAtMs;

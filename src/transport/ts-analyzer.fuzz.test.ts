@@ -137,7 +137,7 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     kind: fc.constant('garbage'),
     datagram: fraction,
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 600 }),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 600, size: 'max' }),
   }),
   fc.record({
     kind: fc.constant('pcrJump'),
@@ -223,7 +223,7 @@ describe('TS analyser fuzzing', () => {
     await fuzz(
       'ts-analyzer random bytes',
       fc.property(
-        fc.uint8Array({ maxLength: 20_000 }),
+        fc.uint8Array({ maxLength: 20_000, size: 'max' }),
         fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 0, max: 2000 }),
         (bytes, sizes, stepMs) => {
@@ -252,7 +252,7 @@ describe('TS analyser fuzzing', () => {
       await fuzz(
         'ts-analyzer random packets',
         fc.property(
-          fc.array(header, { minLength: 1, maxLength: 80 }),
+          fc.array(header, { minLength: 1, maxLength: 80, size: 'max' }),
           fc.integer({ min: 1, max: 100 }),
           (list, stepMs) => {
             const bytes = new Uint8Array(list.length * packetBytes);
@@ -279,7 +279,6 @@ describe('TS analyser fuzzing', () => {
           }));
           assertConsistent(pushes, analyze(pushes));
         }),
-        { runsScale: 0.5 },
       );
     },
   );
@@ -312,7 +311,7 @@ describe('TS analyser fuzzing', () => {
             assert.deepEqual(actual.transitions, expected.transitions);
           },
         ),
-        { runsScale: 0.3 },
+        { runsScale: 0.5 },
       );
     },
   );

@@ -188,7 +188,9 @@ function edited(document: unknown, edits: readonly Edit[]): unknown {
   return root.document;
 }
 
-const timeout = fuzzTimeoutMs(100);
+/** A case writes and reads a file. */
+const fuzzOptions = { msPerCase: 100 };
+const timeout = fuzzTimeoutMs(fuzzOptions);
 
 describe('config loader fuzzing', () => {
   it('random bytes', { timeout }, async () => {
@@ -197,6 +199,7 @@ describe('config loader fuzzing', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 2000, size: 'max' }), async (bytes) => {
         await loadBoth(writeConfig(bytes));
       }),
+      fuzzOptions,
     );
   });
 
@@ -209,6 +212,7 @@ describe('config loader fuzzing', () => {
           await loadBoth(writeConfig(tokens.join('')));
         },
       ),
+      fuzzOptions,
     );
   });
 
@@ -218,6 +222,7 @@ describe('config loader fuzzing', () => {
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (value) => {
         await loadBoth(writeConfig(JSON.stringify(value) ?? 'null'));
       }),
+      fuzzOptions,
     );
   });
 
@@ -236,6 +241,7 @@ describe('config loader fuzzing', () => {
           outcomes[document === exampleConfig ? service : analysis] += 1;
         },
       ),
+      fuzzOptions,
     );
     // Both sides of the property were exercised: unedited documents load, most edits are refused.
     assert.ok(outcomes.valid > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
@@ -250,6 +256,7 @@ describe('config loader fuzzing', () => {
           await expectValidOrRefused(() => Promise.resolve(void parseServiceConfig(value, 'fuzz')));
         },
       ),
+      fuzzOptions,
     );
   });
 });

@@ -7,7 +7,8 @@
  *   is costly, such as a real HTTP request). `npm run fuzz` runs the same tests with 20 times the cases.
  * - Seed: random unless `STREAMQC_FUZZ_SEED` is set; a failure prints fast-check's seed and path, so
  *   `STREAMQC_FUZZ_SEED=<seed> npm test -- <file>` replays it.
- * - No hang: give each test `{ timeout: fuzzTimeoutMs(...) }`; a property that never returns fails there.
+ * - No hang: each target has a time budget (`fuzzBudgetMs`, from its cases and `msPerCase`); running past
+ *   it fails. Give each test `{ timeout: fuzzTimeoutMs(options) }` with the same options.
  * - No unhandled rejection: one during a target's run fails that target, even when every case passed.
  * - Report: with `STREAMQC_FUZZ_REPORT=<file>` each target appends one JSON line
  *   `{ target, cases, seconds }`; `npm run fuzz` prints them as a table.
@@ -22,6 +23,8 @@ export const longFuzzFactor = 20;
 export interface FuzzOptions {
   /** Fraction (or multiple) of `fuzzRuns()` for this target; default 1. */
   readonly runsScale?: number;
+  /** A generous bound on one case, for the time budget (default 50 ms). */
+  readonly msPerCase?: number;
 }
 
 /** Cases per target for this run, from `STREAMQC_FUZZ_RUNS`. */
@@ -35,9 +38,18 @@ export function fuzzRuns(): number {
   return runs;
 }
 
-/** A test timeout that grows with the number of cases: `msPerCase` is a generous bound, not a target. */
-export function fuzzTimeoutMs(msPerCase = 50, options: FuzzOptions = {}): number {
-  return 30_000 + Math.ceil(fuzzRuns() * (options.runsScale ?? 1)) * msPerCase;
+/**
+ * The time a target may take (cases and shrinking): `msPerCase` is a generous bound, not a target. `fuzz`
+ * stops there and fails with the best counterexample so far; a sync property that never returns blocks the
+ * event loop, so the test runner's per-file timeout is what ends that one.
+ */
+export function fuzzBudgetMs(options: FuzzOptions = {}): number {
+  return 20_000 + Math.ceil(fuzzRuns() * (options.runsScale ?? 1)) * (options.msPerCase ?? 50);
+}
+
+/** The timeout for a test that runs one `fuzz` target with these options: its budget and a margin. */
+export function fuzzTimeoutMs(options: FuzzOptions = {}): number {
+  return fuzzBudgetMs(options) + 10_000;
 }
 
 function fuzzSeed(): number | undefined {
@@ -77,6 +89,8 @@ export async function fuzz<Ts>(
     await fc.assert(counted as fc.IAsyncPropertyWithHooks<Ts>, {
       numRuns,
       ...(seed === undefined ? {} : { seed }),
+      interruptAfterTimeLimit: fuzzBudgetMs(options),
+      markInterruptAsFailure: true,
     });
     // Let rejections of the last case surface before judging.
     await new Promise((resolve) => setImmediate(resolve));

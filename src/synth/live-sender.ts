@@ -11,6 +11,11 @@ import { AV_LOG_QUIET, AV_NOPTS_VALUE } from 'node-av/constants';
 
 export interface LiveSender {
   readonly pid: number | undefined;
+  /**
+   * Resolves with the wall-clock ms at which the file's first packet was due (media time 0 of the first
+   * loop), once the sender has opened its output: the soak run places the clip's faults on the wall clock.
+   */
+  readonly startedAtMs: Promise<number>;
   /** Stops sending (the source disappears). */
   close(): Promise<void>;
 }
@@ -23,8 +28,17 @@ export function startLiveSender(file: string, url: string): LiveSender {
     execArgv: typescript ? ['--import', 'tsx'] : [],
     stdio: 'ignore',
   });
+  const startedAtMs = new Promise<number>((resolve) => {
+    child.on('message', (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'startedAtMs' in message) {
+        const value = (message as { startedAtMs: unknown }).startedAtMs;
+        if (typeof value === 'number') resolve(value);
+      }
+    });
+  });
   return {
     pid: child.pid,
+    startedAtMs,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
@@ -54,6 +68,7 @@ export async function sendForever(file: string, url: string): Promise<void> {
   const packet = new Packet();
   packet.alloc();
   const startedAtMs = Date.now();
+  process.send?.({ startedAtMs });
   let loopOffsetSeconds = 0;
   let loopEndSeconds = 0;
   let firstSeconds: number | null = null;

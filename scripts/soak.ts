@@ -27,6 +27,7 @@ import {
   matchFaults,
   type DownInterval,
   type ExpectedFault,
+  type Growth,
   type Sample,
 } from './soak-figures.js';
 
@@ -71,6 +72,8 @@ const loopMs = demoLoopSeconds * 1000;
 const raiseAfterSeconds = 2;
 /** Kills happen at this second of the channel's loop: no demo schedule has a fault from 47 s to 60 s. */
 const killAtLoopSecond = 50;
+/** RSS is sampled every 10 s; a process is judged on at least a minute of samples after warm-up. */
+const minimumSamples = 6;
 /** A gap in results that starts at a kill and ends within this long is the worker being down. */
 const downAllowanceMs = 60_000;
 
@@ -136,6 +139,9 @@ const config = parseServiceConfig(
     storage: { path: join(dataDirectory, 'soak.db'), evidenceDirectory: join(dataDirectory, 'evidence') },
     alerts: {
       defaults: { raiseAfterSeconds, clearAfterSeconds: 2 },
+      // The schedule repeats a fault every minute on purpose: each one must be its own incident, not a
+      // flapping one kept open across loops.
+      flappingMaxRaises: 1_000_000,
       // The demo programme's loudness and peaks are not faults of the schedule.
       rules: {
         loudness: { enabled: false },
@@ -237,29 +243,31 @@ interface Figures {
 function figures(nowMs: number): Figures {
   const lines: string[] = [];
   const elapsedMinutes = ((nowMs - startedAtMs) / 60_000).toFixed(1);
-  const growthText = (samples: readonly Sample[], warmup: number) => {
-    const growth = growthAfterWarmup(samples, warmup);
+  /** A process is judged on at least a minute of samples after its warm-up (a killed worker may have less). */
+  const judged = (growth: Growth | null): growth is Growth =>
+    growth !== null && growth.samples >= minimumSamples;
+  const growthText = (samples: readonly Sample[]) => {
+    const growth = growthAfterWarmup(samples, warmupMs);
     const last = samples[samples.length - 1]?.value ?? Number.NaN;
-    return {
-      growth,
-      text: `${last.toFixed(0)} MB${growth ? `, ${growth.growthPercent >= 0 ? '+' : ''}${growth.growthPercent.toFixed(1)}% after warm-up (${growth.slopePerMinute.toFixed(2)} MB/min)` : ', warming up'}`,
-    };
+    const figure = growth
+      ? `, ${growth.growthPercent >= 0 ? '+' : ''}${growth.growthPercent.toFixed(1)}% after warm-up (${growth.slopePerMinute.toFixed(2)} MB/min, ${growth.samples} samples${judged(growth) ? '' : ', too few to judge'})`
+      : ', warming up';
+    return { growth, text: `${last.toFixed(0)} MB${figure}` };
   };
   let memoryOk = true;
   let measured = 0;
-  const service = growthText(serviceRss, warmupMs);
-  lines.push(`[${elapsedMinutes} min] RSS service ${service.text}`);
-  if (service.growth) {
+  const judge = (growth: Growth | null) => {
+    if (!judged(growth)) return;
     measured += 1;
-    memoryOk &&= service.growth.growthPercent < 5;
-  }
+    memoryOk &&= growth.growthPercent < 5;
+  };
+  const service = growthText(serviceRss);
+  lines.push(`[${elapsedMinutes} min] RSS service ${service.text}`);
+  judge(service.growth);
   for (const [key, samples] of workerRss) {
-    const worker = growthText(samples, warmupMs);
+    const worker = growthText(samples);
     lines.push(`  RSS worker ${key.padEnd(12)} ${worker.text}`);
-    if (worker.growth) {
-      measured += 1;
-      memoryOk &&= worker.growth.growthPercent < 5;
-    }
+    judge(worker.growth);
   }
   if (measured === 0) memoryOk = false;
   const recentLag = lagSeconds.slice(-60 * channels.length);
@@ -305,7 +313,9 @@ function figures(nowMs: number): Figures {
     ),
   };
   const crashes = incidents.filter((incident) => incident.kind === 'decoder-crash').length;
-  const killsEvaluated = kills.filter((kill) => kill.fromMs >= evaluateFrom - 10_000).length;
+  const killsEvaluated = kills.filter(
+    (kill) => kill.fromMs >= evaluateFrom - 5000 && kill.fromMs < cutoffMs,
+  ).length;
   const expectedKinds = new Set(faults.map((fault) => `${fault.channelId}/${fault.kind}`));
   const others = new Map<string, number>();
   for (const incident of incidents) {

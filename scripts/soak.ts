@@ -160,6 +160,8 @@ const startedAtMs = Date.now();
 const endAtMs = startedAtMs + minutes * 60_000;
 
 const serviceRss: Sample[] = [];
+/** The service's JavaScript heap (used): tells a JavaScript leak from native growth (SQLite, buffers). */
+const serviceHeap: Sample[] = [];
 /** Per channel and worker instance (restarts count): a restarted worker is a new process. */
 const workerRss = new Map<string, Sample[]>();
 const lagSeconds: number[] = [];
@@ -172,7 +174,9 @@ const loopSecond = (channel: SoakChannel, atMs: number) =>
   ((((atMs - channel.loopStartMs) % loopMs) + loopMs) % loopMs) / 1000;
 
 function sample(nowMs: number): void {
-  serviceRss.push({ atMs: nowMs, value: mb(process.memoryUsage.rss()) });
+  const usage = process.memoryUsage();
+  serviceRss.push({ atMs: nowMs, value: mb(usage.rss) });
+  serviceHeap.push({ atMs: nowMs, value: mb(usage.heapUsed) });
   for (const status of monitor.listChannels()) {
     if (status.rssMb !== undefined && status.state !== 'starting') {
       const key = `${status.id}#${status.restarts}`;
@@ -262,14 +266,19 @@ function figures(nowMs: number): Figures {
     memoryOk &&= growth.growthPercent < 5;
   };
   const service = growthText(serviceRss);
-  lines.push(`[${elapsedMinutes} min] RSS service ${service.text}`);
+  lines.push(
+    `[${elapsedMinutes} min] RSS service ${service.text}; its JS heap ${growthText(serviceHeap).text}`,
+  );
   judge(service.growth);
   for (const [key, samples] of workerRss) {
     const worker = growthText(samples);
     lines.push(`  RSS worker ${key.padEnd(12)} ${worker.text}`);
     judge(worker.growth);
   }
-  if (measured === 0) memoryOk = false;
+  if (measured === 0) {
+    memoryOk = false;
+    lines.push('  memory not judged: no process has a minute of samples after warm-up (run longer)');
+  }
   const recentLag = lagSeconds.slice(-60 * channels.length);
   const maxLag = Math.max(0, ...recentLag);
   const meanLag = recentLag.length ? recentLag.reduce((a, b) => a + b, 0) / recentLag.length : 0;

@@ -174,6 +174,8 @@ const loopSecond = (channel: SoakChannel, atMs: number) =>
   ((((atMs - channel.loopStartMs) % loopMs) + loopMs) % loopMs) / 1000;
 
 function sample(nowMs: number): void {
+  // With --expose-gc (npm run soak passes it) the heap is measured after a full collection: live objects only.
+  (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
   serviceRss.push({ atMs: nowMs, value: mb(usage.rss) });
   serviceHeap.push({ atMs: nowMs, value: mb(usage.heapUsed) });

@@ -109,4 +109,43 @@ describe('Chunker', () => {
     );
     for (const r of ready) r.release();
   });
+
+  // Found by fuzzing (chunker.fuzz.test.ts): hostile timestamps released hours of empty chunks at once.
+  it('places audio whose first timestamp is hours from the video where the video is', () => {
+    const released: number[] = [];
+    const chunker = new Chunker(options);
+    // The first picture had no timestamp (the clock says 0); the audio's first is 13 hours on.
+    chunker.pushVideo(frameAt(0, released));
+    chunker.pushAudio(47_721.9, 1000, [new Float32Array(1000).fill(0.1)]);
+    const ready = [...chunker.takeReady(), ...chunker.flush()];
+    assert.deepEqual(
+      ready.map((r) => [r.chunk.index, r.chunk.video.length, r.chunk.audio?.samples[0]?.length ?? 0]),
+      [[0, 1, 1000]],
+    );
+    for (const r of ready) r.release();
+  });
+
+  it('keeps a stream that starts a few seconds late where its timestamps say', () => {
+    const released: number[] = [];
+    const chunker = new Chunker(options);
+    for (let i = 0; i < 99; i++) chunker.pushVideo(frameAt(10 + i * 0.04, released));
+    chunker.pushAudio(12.5, 1000, [new Float32Array(500).fill(0.1)]);
+    const ready = [...chunker.takeReady(), ...chunker.flush()];
+    assert.deepEqual(
+      ready.map((r) => r.chunk.audio?.startSeconds ?? null),
+      [null, null, 2.5, null],
+    );
+    for (const r of ready) r.release();
+  });
+
+  it('shows a picture with a days-long duration for at most 10 s', () => {
+    const released: number[] = [];
+    const chunker = new Chunker({ ...options, expectAudio: false });
+    const held = frameAt(0, released);
+    chunker.pushVideo({ frame: { ...held.frame, durationSeconds: 1e7 }, release: held.release });
+    const ready = [...chunker.takeReady(), ...chunker.flush()];
+    assert.equal(ready.length, 10);
+    assert.equal(ready[0]?.chunk.video[0]?.durationSeconds, 10);
+    for (const r of ready) r.release();
+  });
 });

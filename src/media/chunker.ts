@@ -7,6 +7,17 @@ import type { AudioBlock, MediaChunk, TimeSpan, VideoFrame } from './chunk.js';
 import type { HeldVideoFrame } from './video-frames.js';
 
 const timestampEpsilonSeconds = 1e-6;
+/**
+ * No picture is shown longer than this: a longer duration is a broken or hostile container's and would
+ * release millions of empty chunks at once. (The decode loop already treats over 1 s as a stall.)
+ */
+const maxFrameDurationSeconds = 10;
+/**
+ * A stream whose first timestamp lies further than this from the other stream's timeline (a missing first
+ * timestamp, streams on unrelated clocks) is placed where the other stream is, as the stream clock does
+ * for a discontinuity, instead of opening that many seconds of empty chunks.
+ */
+const maxStartOffsetSeconds = 10;
 
 export interface ChunkerOptions {
   readonly expectVideo: boolean;
@@ -73,6 +84,11 @@ export class Chunker {
   private audioFormatKey = '';
   private endSeconds = 0;
   private lateDrops = 0;
+  /** Per stream, what is subtracted from its times after the origin; null until its first item is placed. */
+  private readonly startOffsetSeconds: { video: number | null; audio: number | null } = {
+    video: null,
+    audio: null,
+  };
 
   constructor(private readonly options: ChunkerOptions) {
     this.videoEnded = !options.expectVideo;
@@ -169,6 +185,12 @@ export class Chunker {
     const allStarted = (hasVideo || !this.options.expectVideo) && (hasAudio || !this.options.expectAudio);
     if (!force && !allStarted && spanSeconds < this.options.maxStreamSkewSeconds) return;
     this.originSeconds = earliest;
+    for (const kind of ['video', 'audio'] as const) {
+      const kindTimes = times.filter((_, index) => this.pending[index]?.kind === kind);
+      if (kindTimes.length === 0) continue;
+      const lateSeconds = Math.min(...kindTimes) - earliest;
+      this.startOffsetSeconds[kind] = lateSeconds > maxStartOffsetSeconds ? lateSeconds : 0;
+    }
     const items = this.pending.splice(0);
     for (const item of items) {
       if (item.kind === 'video') this.placeVideo(item.held);
@@ -190,9 +212,20 @@ export class Chunker {
     return this.builder(Math.max(this.nextIndex, Math.floor(frontier)));
   }
 
+  /** Seconds from the origin for a stream's time, fixing the stream's start offset on its first item. */
+  private relativeSeconds(kind: 'video' | 'audio', timeSeconds: number): number {
+    const fromOrigin = timeSeconds - (this.originSeconds ?? 0);
+    let offset = this.startOffsetSeconds[kind];
+    if (offset === null) {
+      const other = kind === 'video' ? this.audioFrontierSeconds : this.videoFrontierSeconds;
+      offset = Math.abs(fromOrigin - other) > maxStartOffsetSeconds ? fromOrigin - other : 0;
+      this.startOffsetSeconds[kind] = offset;
+    }
+    return fromOrigin - offset;
+  }
+
   private placeVideo(held: HeldVideoFrame): void {
-    const origin = this.originSeconds ?? 0;
-    const relativeSeconds = held.frame.timeSeconds - origin;
+    const relativeSeconds = this.relativeSeconds('video', held.frame.timeSeconds);
     // Timestamps converted from another time base land a hair below a whole second (8.0213 - 0.0213 is
     // 7.999999999999999): such a frame belongs to the next chunk, not to one already handed out.
     const index = Math.floor(relativeSeconds + timestampEpsilonSeconds);
@@ -201,7 +234,8 @@ export class Chunker {
       held.release();
       return;
     }
-    const frame: VideoFrame = { ...held.frame, timeSeconds: relativeSeconds };
+    const durationSeconds = Math.min(Math.max(held.frame.durationSeconds, 0), maxFrameDurationSeconds) || 0;
+    const frame: VideoFrame = { ...held.frame, timeSeconds: relativeSeconds, durationSeconds };
     this.builder(index).video.push({ frame, release: held.release });
     const end = relativeSeconds + frame.durationSeconds;
     this.videoFrontierSeconds = Math.max(this.videoFrontierSeconds, end);
@@ -216,8 +250,7 @@ export class Chunker {
       this.audioFormatKey = formatKey;
       this.audioNextPosition = null;
     }
-    const origin = this.originSeconds ?? 0;
-    let position = Math.round((startSeconds - origin) * sampleRate);
+    let position = Math.round(this.relativeSeconds('audio', startSeconds) * sampleRate);
     let skip = 0;
     const expected = this.audioNextPosition;
     if (expected !== null) {

@@ -56,4 +56,16 @@ describe('StreamClock', () => {
     clock.toSeconds(9000n, 0.04);
     assert.ok(Math.abs(clock.toSeconds(-9223372036854775808n, 0.04) - 0.14) < 1e-9);
   });
+
+  it('ignores a frame duration longer than a discontinuity (found by fuzzing)', () => {
+    const clock = new StreamClock({
+      timeBase: ninetyKhz,
+      wrapBits: 33,
+      discontinuityThresholdSeconds: 10,
+      maxBackwardSeconds: 1,
+    });
+    clock.toSeconds(0n, 1e7);
+    assert.ok(Math.abs(clock.toSeconds(3600n, 0.04) - 0.04) < 1e-9);
+    assert.equal(clock.discontinuities, 0);
+  });
 });

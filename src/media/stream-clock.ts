@@ -55,7 +55,13 @@ export class StreamClock {
         }
       }
     }
-    const next = seconds + durationSeconds;
+    // A duration longer than a discontinuity is a broken or hostile container's, not a frame's: trusting it
+    // would push every later timestamp away by that much.
+    const usableDurationSeconds =
+      durationSeconds >= 0 && durationSeconds <= this.options.discontinuityThresholdSeconds
+        ? durationSeconds
+        : 0;
+    const next = seconds + usableDurationSeconds;
     this.expectedNextSeconds =
       this.expectedNextSeconds === null ? next : Math.max(this.expectedNextSeconds, next);
     return seconds;

@@ -17,10 +17,12 @@ export interface DemoChannel {
 
 const fps = 25;
 const sampleRate = 48_000;
-const loopSeconds = 60;
+/** Each demo clip's length: its faults come back at the same offsets every loop. */
+export const demoLoopSeconds = 60;
 const between = (t: number, from: number, to: number) => t >= from && t < to;
 
-interface Schedule {
+/** Seconds [from, to) of each loop where a fault is injected (the soak run counts the incidents). */
+export interface DemoSchedule {
   readonly black?: readonly [number, number];
   readonly frozen?: readonly [number, number];
   readonly silentAll?: readonly [number, number];
@@ -28,26 +30,27 @@ interface Schedule {
   readonly clipped?: readonly [number, number];
 }
 
-const schedules: readonly { id: string; name: string; faults: string; schedule: Schedule }[] = [
-  {
-    id: 'news',
-    name: 'News (black 20-28 s of each minute)',
-    faults: 'black 20-28 s',
-    schedule: { black: [20, 28] },
-  },
-  {
-    id: 'sport',
-    name: 'Sport (dead 30-45 s: frozen and silent)',
-    faults: 'frozen picture and silence 30-45 s',
-    schedule: { frozen: [30, 45], silentAll: [30, 45] },
-  },
-  {
-    id: 'music',
-    name: 'Music (right channel silent 8-22 s, clipping 40-46 s)',
-    faults: 'right channel silent 8-22 s, clipping 40-46 s',
-    schedule: { silentRight: [8, 22], clipped: [40, 46] },
-  },
-];
+export const demoSchedules: readonly { id: string; name: string; faults: string; schedule: DemoSchedule }[] =
+  [
+    {
+      id: 'news',
+      name: 'News (black 20-28 s of each minute)',
+      faults: 'black 20-28 s',
+      schedule: { black: [20, 28] },
+    },
+    {
+      id: 'sport',
+      name: 'Sport (dead 30-45 s: frozen and silent)',
+      faults: 'frozen picture and silence 30-45 s',
+      schedule: { frozen: [30, 45], silentAll: [30, 45] },
+    },
+    {
+      id: 'music',
+      name: 'Music (right channel silent 8-22 s, clipping 40-46 s)',
+      faults: 'right channel silent 8-22 s, clipping 40-46 s',
+      schedule: { silentRight: [8, 22], clipped: [40, 46] },
+    },
+  ];
 
 function inside(t: number, span: readonly [number, number] | undefined): boolean {
   return span !== undefined && between(t, span[0], span[1]);
@@ -56,13 +59,13 @@ function inside(t: number, span: readonly [number, number] | undefined): boolean
 export async function prepareDemoChannels(directory: string): Promise<DemoChannel[]> {
   mkdirSync(directory, { recursive: true });
   const channels: DemoChannel[] = [];
-  for (const { id, name, faults, schedule } of schedules) {
+  for (const { id, name, faults, schedule } of demoSchedules) {
     const file = join(directory, `demo-${id}.ts`);
     if (!existsSync(file)) {
       await writeClip({
         path: file,
         container: 'mpegts',
-        durationSeconds: loopSeconds,
+        durationSeconds: demoLoopSeconds,
         video: {
           width: 320,
           height: 180,

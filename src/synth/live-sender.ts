@@ -14,6 +14,11 @@ export interface LiveSender {
   readonly pid: number | undefined;
   /** Settles when the sender process ends (for example a caller that found no listener). */
   readonly exited: Promise<void>;
+  /**
+   * Resolves with the wall-clock ms at which the file's first packet was due (media time 0 of the first
+   * loop), once the sender has opened its output: the soak run places the clip's faults on the wall clock.
+   */
+  readonly startedAtMs: Promise<number>;
   /** Stops sending (the source disappears). */
   close(): Promise<void>;
 }
@@ -30,9 +35,18 @@ export function startLiveSender(file: string, url: string, format: SenderFormat 
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const startedAtMs = new Promise<number>((resolve) => {
+    child.on('message', (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'startedAtMs' in message) {
+        const value = (message as { startedAtMs: unknown }).startedAtMs;
+        if (typeof value === 'number') resolve(value);
+      }
+    });
+  });
   return {
     pid: child.pid,
     exited,
+    startedAtMs,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
@@ -63,6 +77,7 @@ export async function sendForever(file: string, url: string, format: SenderForma
   const packet = new Packet();
   packet.alloc();
   const startedAtMs = Date.now();
+  process.send?.({ startedAtMs });
   let loopOffsetSeconds = 0;
   let loopEndSeconds = 0;
   let firstSeconds: number | null = null;

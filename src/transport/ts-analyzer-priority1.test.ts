@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TsAnalyzer } from './ts-analyzer.js';
 import { feed, seededRandom, type FeedItem } from './test-support/feed-analyzer.js';
 import { ccOf, clonePackets, pidOf, setCc, setScrambled, withheld } from './test-support/ts-test-edits.js';
 import { indexAt, plainVideo, rewriteSection } from './test-support/ts-test-find.js';
@@ -85,6 +86,23 @@ describe('1.1 sync loss and 1.2 sync byte error', () => {
 });
 
 describe('1.3 PAT error', () => {
+  it('puts a PAT gap judged only at the end into a last window, so the windows add up to the summary', () => {
+    // Found by fuzzing: no packet at all for 1 s, the gap is judged when the input ends, after the first
+    // window closed; the last window (of no length) was not emitted and its count was lost.
+    const analyzer = new TsAnalyzer();
+    analyzer.push(Uint8Array.of(0), 0);
+    analyzer.push(Uint8Array.of(0), 1000);
+    const finish = analyzer.finish();
+    assert.equal(finish.summary.counts.patError, 1);
+    assert.deepEqual(
+      finish.windows.map((window) => [window.startSeconds, window.endSeconds, window.counts.patError]),
+      [
+        [0, 1, 0],
+        [1, 1, 1],
+      ],
+    );
+  });
+
   it('opens exactly one event spanning a PAT withheld for 1 s', () => {
     const report = feed(
       withheld(clean, (packet) => packet.kind === 'pat' && packet.timeSeconds >= 3 && packet.timeSeconds < 4),

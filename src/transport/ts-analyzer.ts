@@ -154,7 +154,12 @@ export class TsAnalyzer implements PacketSink, SectionSink {
   finish(): TsFinishResult {
     const endSeconds = this.clock.nowSeconds;
     this.runTimers();
-    if (this.window.packets > 0 || endSeconds > this.window.startSeconds) this.closeWindow(endSeconds);
+    // A gap judged at the very end, or a receive drop noted after the last bytes, still needs a window
+    // (even one of no length), so the windows add up to the summary.
+    const windowHasCounts =
+      this.window.receiveDroppedPackets > 0 || this.findings.windowCounts.some((count) => count > 0);
+    if (this.window.packets > 0 || windowHasCounts || endSeconds > this.window.startSeconds)
+      this.closeWindow(endSeconds);
     this.findings.events.finish(endSeconds);
     const { windows, transitions } = this.takeResults();
     return {

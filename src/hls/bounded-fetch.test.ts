@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { boundedFetch } from './bounded-fetch.js';
+import { boundedFetch, setFetchPolicy } from './bounded-fetch.js';
 
 describe('boundedFetch', () => {
   let server: Server;
@@ -15,7 +15,12 @@ describe('boundedFetch', () => {
         response.end(Buffer.alloc(3000));
       } else if (request.url === '/hang') response.writeHead(200).write('x');
       else if (request.url === '/range') response.writeHead(206).end(String(request.headers.range));
-      else response.writeHead(503).end();
+      else if (request.url === '/to-file') response.writeHead(302, { location: 'file:///etc/passwd' }).end();
+      else if (request.url?.startsWith('/hop/')) {
+        const left = Number(request.url.slice('/hop/'.length));
+        if (left === 0) response.end('arrived');
+        else response.writeHead(302, { location: `/hop/${left - 1}` }).end();
+      } else response.writeHead(503).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -54,5 +59,26 @@ describe('boundedFetch', () => {
       byteRange: { lengthBytes: 100, offsetBytes: 50 },
     });
     assert.equal(ranged.ok && new TextDecoder().decode(ranged.bytes), 'bytes=50-149');
+  });
+
+  it('follows redirects within the policy, and refuses other schemes and too many hops', async () => {
+    try {
+      setFetchPolicy({ protocols: ['http', 'https', 'udp'], maxRedirects: 3 });
+      const three = await boundedFetch(`${base}/hop/3`, limits);
+      assert.equal(three.ok && new TextDecoder().decode(three.bytes), 'arrived');
+      const four = await boundedFetch(`${base}/hop/4`, limits);
+      assert.equal(four.ok, false);
+      assert.equal(!four.ok && four.failure, 'refused');
+      assert.match(!four.ok ? four.reason : '', /more than 3 redirects/);
+      const toFile = await boundedFetch(`${base}/to-file`, limits);
+      assert.equal(!toFile.ok && toFile.failure, 'refused', 'a redirect to file: is refused');
+      const data = await boundedFetch('data:text/plain,hello', limits);
+      assert.equal(!data.ok && data.failure, 'refused', 'a data: URL in a playlist is refused');
+      setFetchPolicy({ protocols: ['https'], maxRedirects: 3 });
+      const plain = await boundedFetch(`${base}/hop/0`, limits);
+      assert.match(!plain.ok ? plain.reason : '', /http is not an allowed protocol/);
+    } finally {
+      setFetchPolicy({ protocols: ['http', 'https'], maxRedirects: 5 });
+    }
   });
 });

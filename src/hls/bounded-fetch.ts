@@ -10,7 +10,33 @@ export interface FetchLimits {
   readonly maxBytes: number;
 }
 
-export type FetchFailure = 'status' | 'timeout' | 'network' | 'too-large' | 'aborted';
+export type FetchFailure = 'status' | 'timeout' | 'network' | 'too-large' | 'aborted' | 'refused';
+
+/** Which URLs the checks may fetch: the deployment's input policy, as far as it concerns HTTP. */
+export interface FetchPolicy {
+  /** Of `http` and `https`, those allowed; any other scheme (a playlist naming `file:` or `data:`) is refused. */
+  readonly protocols: readonly string[];
+  /** Redirects followed per request, each checked against `protocols`. */
+  readonly maxRedirects: number;
+}
+
+let fetchPolicy: FetchPolicy = { protocols: ['http', 'https'], maxRedirects: 5 };
+
+/**
+ * Sets the policy for every fetch of this process. A channel worker is one channel's process: it sets the
+ * deployment's input policy once, before its checks start.
+ */
+export function setFetchPolicy(policy: FetchPolicy): void {
+  fetchPolicy = {
+    protocols: policy.protocols.filter((p) => p === 'http' || p === 'https'),
+    maxRedirects: policy.maxRedirects,
+  };
+}
+
+/** Whether the policy allows the scheme of `url`. */
+function allowedScheme(url: URL): boolean {
+  return fetchPolicy.protocols.includes(url.protocol.replace(/:$/, '').toLowerCase());
+}
 
 export type FetchResult =
   | {
@@ -52,13 +78,35 @@ export async function boundedFetch(
   });
   const range = options.byteRange;
   try {
-    const response = await fetch(url, {
-      signal,
-      redirect: 'follow',
-      headers: range
-        ? { range: `bytes=${range.offsetBytes}-${range.offsetBytes + range.lengthBytes - 1}` }
-        : {},
-    });
+    // Redirects are followed here, one at a time, so each target is checked against the policy.
+    let target = new URL(url);
+    let response: Response;
+    for (let redirects = 0; ; redirects++) {
+      if (!allowedScheme(target)) {
+        return failed(
+          'refused',
+          `${target.protocol.replace(/:$/, '')} is not an allowed protocol (inputs.allowedProtocols)`,
+        );
+      }
+      response = await fetch(target, {
+        signal,
+        redirect: 'manual',
+        headers: range
+          ? { range: `bytes=${range.offsetBytes}-${range.offsetBytes + range.lengthBytes - 1}` }
+          : {},
+      });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || location === null) break;
+      await response.body?.cancel().catch(() => undefined);
+      if (redirects >= fetchPolicy.maxRedirects) {
+        return failed(
+          'refused',
+          `more than ${fetchPolicy.maxRedirects} redirects (inputs.maxRedirects)`,
+          response.status,
+        );
+      }
+      target = new URL(location, target);
+    }
     latencyMs = elapsedMs();
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);

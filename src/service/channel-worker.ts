@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { isToWorker, type FromWorker, type ToWorker } from './worker-messages.js';
+import { setFetchPolicy } from '../hls/bounded-fetch.js';
 import { decodedInputUrl, startWorkerHlsChecks, type WorkerHlsChecks } from './worker-hls-checks.js';
 import { isReceivedHere, openLiveTsInput, type LiveTsInput } from '../ingest/live-ts-input.js';
 import { conditionAsTransition, type TransportCondition } from '../transport/live-transport.js';
@@ -198,6 +199,11 @@ async function runChannel(
   signal: AbortSignal,
   frames: { count: number },
 ): Promise<void> {
+  // The delivery checks fetch playlists and segments themselves: they follow the deployment's input policy.
+  setFetchPolicy({
+    protocols: start.inputPolicy.allowedProtocols,
+    maxRedirects: start.inputPolicy.maxRedirects,
+  });
   const hls = startWorkerHlsChecks(start.channel, send);
   try {
     await runSessions(start, signal, frames, hls);

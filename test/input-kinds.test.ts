@@ -9,11 +9,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
 import { parseServiceConfig } from '../src/config/service-config.js';
-import { Monitor, type ChunkSink, type TransitionSink } from '../src/service/monitor.js';
-import type { IncidentTransition } from '../src/service/model.js';
-import { openMemoryStore } from '../src/store/memory-store.js';
 import { fixturePath } from '../src/synth/fixtures.js';
 import { startLiveSender, type LiveSender, type SenderFormat } from '../src/synth/live-sender.js';
 import {
@@ -22,6 +18,7 @@ import {
   startRtspServer,
   type MediaServer,
 } from '../src/test-support/media-servers.js';
+import { recordingMonitor } from '../src/test-support/recording-monitor.js';
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -138,20 +135,7 @@ describe('live input kinds through streamqc run', () => {
       },
       'test',
     );
-    const store = openMemoryStore();
-    const transitions: IncidentTransition[] = [];
-    const chunks: ChunkSink = {
-      add: (record) => void store.writeChunks([record]),
-      flush: async () => undefined,
-      close: async () => undefined,
-    };
-    const notifier: TransitionSink = {
-      notify: (transition) => transitions.push(transition),
-      flush: async () => undefined,
-      counters: () => ({ failed: 0 }),
-      close: async () => undefined,
-    };
-    const monitor = new Monitor({ config, store, chunks, notifier, logger: pino({ level: 'silent' }) });
+    const { monitor, store, transitions } = recordingMonitor(config);
     await monitor.start();
     const blackRaised = (id: string) =>
       transitions.some(

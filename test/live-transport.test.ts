@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
 import { monitorMetricFamilies } from '../src/api/monitor-metrics.js';
 import { parseProcNetUdp } from '../src/ingest/socket-drops.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
-import { Monitor, type ChunkSink, type TransitionSink } from '../src/service/monitor.js';
-import type { ChunkRecord, IncidentTransition } from '../src/service/model.js';
-import { openMemoryStore } from '../src/store/memory-store.js';
+import type { ChunkRecord } from '../src/service/model.js';
 import {
   readTimedPackets,
   sendPaced,
@@ -34,6 +31,7 @@ import {
 } from '../src/transport/test-support/ts-test-edits.js';
 import type { TestPacket } from '../src/transport/test-support/ts-test-stream.js';
 import { transportIncidentKinds, tsChecks, type TsCounterName } from '../src/transport/ts-checks.js';
+import { recordingMonitor } from '../src/test-support/recording-monitor.js';
 
 const streamSeconds = 10;
 const videoPid = 0x100;
@@ -119,20 +117,7 @@ describe('live transport checks (TR 101 290 over UDP)', () => {
       },
       'test',
     );
-    const store = openMemoryStore();
-    const transitions: IncidentTransition[] = [];
-    const chunks: ChunkSink = {
-      add: (r) => void store.writeChunks([r]),
-      flush: async () => undefined,
-      close: async () => undefined,
-    };
-    const notifier: TransitionSink = {
-      notify: (t) => transitions.push(t),
-      flush: async () => undefined,
-      counters: () => ({ failed: 0 }),
-      close: async () => undefined,
-    };
-    const monitor = new Monitor({ config, store, chunks, notifier, logger: pino({ level: 'silent' }) });
+    const { monitor, store, transitions } = recordingMonitor(config);
     await monitor.start();
     // Datagrams sent before a worker has bound its socket are lost for good: wait for both sockets.
     const listening = async () => {

@@ -8,13 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
 import { parseServiceConfig } from '../src/config/service-config.js';
-import { Monitor, type ChunkSink, type TransitionSink } from '../src/service/monitor.js';
-import type { IncidentTransition } from '../src/service/model.js';
-import { openMemoryStore } from '../src/store/memory-store.js';
 import { fixturePath } from '../src/synth/fixtures.js';
 import { startLiveSender } from '../src/synth/live-sender.js';
+import { recordingMonitor } from '../src/test-support/recording-monitor.js';
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -49,20 +46,7 @@ describe('live UDP inputs', () => {
       },
       'test',
     );
-    const store = openMemoryStore();
-    const transitions: IncidentTransition[] = [];
-    const chunks: ChunkSink = {
-      add: (r) => void store.writeChunks([r]),
-      flush: async () => undefined,
-      close: async () => undefined,
-    };
-    const notifier: TransitionSink = {
-      notify: (t) => transitions.push(t),
-      flush: async () => undefined,
-      counters: () => ({ failed: 0 }),
-      close: async () => undefined,
-    };
-    const monitor = new Monitor({ config, store, chunks, notifier, logger: pino({ level: 'silent' }) });
+    const { monitor, transitions } = recordingMonitor(config);
     let sender = startLiveSender(source, `udp://127.0.0.1:${goodPort}?pkt_size=1316`);
     const garbage = createSocket('udp4');
     const spray = setInterval(() => garbage.send(randomBytes(1316), garbagePort, '127.0.0.1'), 5);

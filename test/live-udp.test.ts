@@ -32,7 +32,8 @@ describe('live UDP inputs', () => {
     const garbagePort = goodPort + 1;
     const config = parseServiceConfig(
       {
-        noSignalSeconds: 2,
+        // With the 5 s start-up grace, a worker has 9 s to open and probe: a loaded CI machine has needed over 7.
+        noSignalSeconds: 4,
         alerts: { defaults: { raiseAfterSeconds: 0, clearAfterSeconds: 1 } },
         worker: { connectTimeoutMs: 1500, heartbeatTimeoutMs: 10_000 },
         channels: [

@@ -25,6 +25,21 @@ const skip = existsSync(chromiumPath)
 const artifacts = join(import.meta.dirname, '..', 'test-artifacts');
 const token = 'dashboard-test-token';
 
+/**
+ * The page's globals, as much as these checks read (this project's types have no DOM). Predicates are
+ * functions, not strings: Playwright runs a string predicate through eval, which the dashboard's
+ * Content-Security-Policy forbids.
+ */
+interface PageMedia {
+  readonly complete: boolean;
+  readonly naturalWidth: number;
+  readonly readyState: number;
+  readonly duration: number;
+}
+interface PageGlobals {
+  readonly document: { querySelectorAll(selector: string): ArrayLike<PageMedia> };
+}
+
 describe('web dashboard in a browser', { skip }, () => {
   let service: RunningService;
   let browser: Browser;
@@ -115,10 +130,12 @@ describe('web dashboard in a browser', { skip }, () => {
       const picture = page.locator('tr[data-incident-id] img').first();
       try {
         await picture.waitFor({ timeout: 5000 });
-        // A string, since this project's types have no DOM: runs in the page.
         await page.waitForFunction(
-          "[...document.querySelectorAll('tr[data-incident-id] img')].some((i) => i.complete && i.naturalWidth > 0)",
-          undefined,
+          (selector) =>
+            Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll(selector)).some(
+              (i) => i.complete && i.naturalWidth > 0,
+            ),
+          'tr[data-incident-id] img',
           { timeout: 5000 },
         );
         break;
@@ -130,8 +147,11 @@ describe('web dashboard in a browser', { skip }, () => {
     assert.match((await row.textContent()) ?? '', /BLACK/);
     // The clip plays inline: Chromium reads its duration once the MP4 loads.
     await page.waitForFunction(
-      "[...document.querySelectorAll('tr[data-incident-id] video')].some((v) => v.readyState >= 1 && v.duration > 1)",
-      undefined,
+      (selector) =>
+        Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll(selector)).some(
+          (v) => v.readyState >= 1 && v.duration > 1,
+        ),
+      'tr[data-incident-id] video',
       { timeout: 20_000 },
     );
     await page.screenshot({ path: join(artifacts, 'incidents.png'), fullPage: true });

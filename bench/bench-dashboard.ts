@@ -12,7 +12,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import type { Frame } from 'node-av/lib';
 import { startApiServer } from '../src/api/api-server.js';
 import { encodeJpeg } from '../src/evidence/write-evidence.js';
@@ -21,13 +20,13 @@ import { openInput } from '../src/media/open-input.js';
 import type { ChannelStatus } from '../src/service/model.js';
 import { fixturePath } from '../src/synth/fixtures.js';
 import { FakeMonitorApi, fakeChannelStatus, fakeIncident } from '../src/test-support/fake-monitor-api.js';
+import { chromiumPath, launchChromium } from '../src/test-support/chromium.js';
 
 const { values } = parseArgs({
   options: { channels: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' } },
 });
 const channelCount = Number(values.channels);
 const seconds = Number(values.seconds);
-const chromiumPath = '/usr/bin/chromium';
 if (!existsSync(chromiumPath)) {
   console.error(`${chromiumPath} is missing: apt-get install chromium`);
   process.exit(2);
@@ -118,17 +117,7 @@ const ticker = setInterval(() => {
   });
 }, 1000);
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
 const requests = new Map<string, number>();
 page.on('request', (request) => {

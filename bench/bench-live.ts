@@ -15,18 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-// The compiled service (npm run build first), so workers and senders run as users run them: plain node,
-// no TypeScript loader in every process. Typed from the sources.
-const distPath = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { startService } = (await import(
-  distPath('cli/run-command.js')
-)) as typeof import('../src/cli/run-command.js');
-const { parseServiceConfig } = (await import(
-  distPath('config/service-config.js')
-)) as typeof import('../src/config/service-config.js');
-const { startLiveSender } = (await import(
-  distPath('synth/live-sender.js')
-)) as typeof import('../src/synth/live-sender.js');
+import { parseServiceConfig, startLiveSender, startService } from './compiled-service.js';
 import { benchCostsPath, recordBenchCosts, thisMachine } from '../src/capacity/bench-costs.js';
 import { writeClip } from '../src/synth/clip-writer.js';
 import { fixtureDirectory } from '../src/synth/fixtures.js';

@@ -31,18 +31,7 @@ import {
   type Sample,
 } from './soak-figures.js';
 
-// The compiled service (npm run build first), so workers run as users run them: plain node, no TypeScript
-// loader in every process. Typed from the sources.
-const distPath = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { startService } = (await import(
-  distPath('cli/run-command.js')
-)) as typeof import('../src/cli/run-command.js');
-const { parseServiceConfig } = (await import(
-  distPath('config/service-config.js')
-)) as typeof import('../src/config/service-config.js');
-const { startLiveSender } = (await import(
-  distPath('synth/live-sender.js')
-)) as typeof import('../src/synth/live-sender.js');
+import { parseServiceConfig, startLiveSender, startService } from '../bench/compiled-service.js';
 
 const { values } = parseArgs({
   options: {

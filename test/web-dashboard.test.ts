@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { hashToken } from '../src/api/token-hash.js';
 import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
+import { chromiumPath, launchChromium } from '../src/test-support/chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const skip = existsSync(chromiumPath)
   ? false
   : `${chromiumPath} is missing: install it (apt-get install chromium) to run the browser tests`;
@@ -76,18 +76,7 @@ describe('web dashboard in a browser', { skip }, () => {
       'web dashboard test config',
     );
     service = await startService(config, pino({ level: 'silent' }));
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());

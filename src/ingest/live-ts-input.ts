@@ -1,19 +1,26 @@
 /**
- * A live MPEG-TS input received by this process: one UDP/RTP receiver whose datagrams go both to FFmpeg
- * (custom I/O) and to the transport analyser, and a timer that reads the socket's kernel drop counter
- * every `settleIntervalMs` so the analyser knows in which period the monitor itself lost datagrams.
+ * A live MPEG-TS input received by this process: one byte source (UDP/RTP, SRT or HTTP, see
+ * byte-source.ts) whose bytes go both to FFmpeg (custom I/O) and to the transport analyser, and a timer
+ * that reads the source's drop counter every `settleIntervalMs` so the analyser knows in which period the
+ * monitor itself lost datagrams (UDP's kernel drops; SRT and HTTP tell none).
  */
 import {
   LiveTransport,
   type TransportChunkFigures,
   type TransportCondition,
 } from '../transport/live-transport.js';
+import type { InputPolicy } from '../media/input-policy.js';
 import type { OpenInputOptions } from '../media/open-input.js';
-import { isUdpTsUrl, openUdpTsReceiver } from './udp-ts-receiver.js';
+import { openByteSource, type ByteSource } from './byte-source.js';
+
+export { isReceivedHere } from './byte-source.js';
 
 export interface LiveTsInputOptions {
+  /** Opening the source fails after this long. */
+  readonly connectTimeoutMs: number;
   /** Reading fails (input ended) when nothing arrives for this long. */
   readonly readTimeoutMs: number;
+  readonly policy: InputPolicy;
   readonly signal?: AbortSignal;
   readonly onCondition: (condition: TransportCondition) => void;
 }
@@ -25,48 +32,49 @@ export interface LiveTsInput {
   takeChunkFigures(): TransportChunkFigures | null;
   /** Datagrams the monitor lost on this input: the kernel's drops and those FFmpeg could not take in time. */
   receiveDrops(): number;
-  /** Analyses what is held, closes the open transport conditions, and closes the socket. */
+  /** Analyses what is held, closes the open transport conditions, and closes the source. */
   close(): void;
 }
 
-/** How often the kernel's drop counter is read; received bytes are analysed up to twice this late. */
+/** How often the drop counter is read; received bytes are analysed up to twice this late. */
 const settleIntervalMs = 100;
 
-/** Whether this input is received here rather than by FFmpeg's own protocol (UDP and RTP). */
-export function isReceivedHere(url: string): boolean {
-  return isUdpTsUrl(url);
-}
-
-export async function openLiveTsInput(url: string, options: LiveTsInputOptions): Promise<LiveTsInput> {
+/** Opens the input; null when an HTTP answer is not MPEG-TS (FFmpeg then reads the URL itself). */
+export async function openLiveTsInput(url: string, options: LiveTsInputOptions): Promise<LiveTsInput | null> {
   const transport = new LiveTransport({ onCondition: options.onCondition });
-  const receiver = await openUdpTsReceiver(url, {
+  let droppedDatagrams = 0;
+  let source: ByteSource | null = null;
+  const settle = (): void => {
+    const total = source?.droppedDatagrams() ?? null;
+    if (total !== null) droppedDatagrams = total;
+    transport.settle(total);
+  };
+  source = await openByteSource(url, {
+    connectTimeoutMs: options.connectTimeoutMs,
     readTimeoutMs: options.readTimeoutMs,
+    policy: options.policy,
     onPayload: (bytes, receivedAtMs) => transport.receive(bytes, receivedAtMs),
     // The input ends: its last seconds are analysed now, so the chunks FFmpeg still flushes carry them.
-    onReadTimeout: () => {
+    onEnd: () => {
       settle();
       transport.finish();
     },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  let kernelDrops = 0;
-  const settle = (): void => {
-    const total = receiver.kernelDrops();
-    if (total !== null) kernelDrops = total;
-    transport.settle(total);
-  };
+  if (!source) return null;
+  const opened = source;
   const timer = setInterval(settle, settleIntervalMs);
   let closed = false;
   return {
-    customInput: { read: (size) => receiver.read(size), formatName: 'mpegts' },
+    customInput: { read: (size) => opened.read(size), formatName: 'mpegts' },
     takeChunkFigures: () => transport.takeChunkFigures(),
-    receiveDrops: () => kernelDrops + receiver.queueDrops,
+    receiveDrops: () => droppedDatagrams + opened.queueDrops,
     close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       settle();
-      receiver.close();
+      opened.close();
       transport.finish();
     },
   };

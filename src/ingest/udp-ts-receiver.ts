@@ -11,6 +11,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { StreamqcError } from '../errors/streamqc-error.js';
+import { FeedQueue, type FeedRead } from './feed-queue.js';
 import { rtpPayload } from './rtp-payload.js';
 import { SocketDropCounter } from './socket-drops.js';
 
@@ -28,7 +29,7 @@ export interface UdpTsReceiverOptions {
 export interface UdpTsReceiver {
   readonly localPort: number;
   /** FFmpeg's custom I/O read: up to `size` bytes, null at the end, or a negative FFmpeg error. */
-  read(size: number): Buffer | null | number | Promise<Buffer | null | number>;
+  read(size: number): FeedRead;
   /** Datagrams the kernel dropped on this socket since it opened, or null where it does not tell. */
   kernelDrops(): number | null;
   /** Datagrams dropped here because the queue for FFmpeg was full. */
@@ -41,15 +42,6 @@ const defaultReceiveBufferBytes = 8 * 1024 * 1024;
 /** FFmpeg's default fifo_size (in 188-byte packets): about 1.3 s at 40 Mb/s. */
 const defaultFifoPackets = 7 * 4096;
 const fifoUnitBytes = 188;
-/**
- * A waiting read is answered once this much has arrived or this long after the first datagram: each
- * answer is a round trip from FFmpeg's thread to the event loop (measured about 150 µs of CPU), so one per
- * datagram (~300/s at 3 Mb/s) cost several percent of a core. 20 ms of delay is nothing to a monitor.
- */
-const coalesceBytes = 16 * 1024;
-const coalesceMs = 20;
-/** FFmpeg's AVERROR(ETIMEDOUT). */
-const averrorTimedOut = -110;
 
 export function isUdpTsUrl(url: string): boolean {
   return /^(udp|rtp):\/\//i.test(url);
@@ -125,46 +117,13 @@ export async function openUdpTsReceiver(url: string, options: UdpTsReceiverOptio
   }
   socket.on('error', () => undefined);
 
-  const queue: Buffer[] = [];
-  let queuedBytes = 0;
-  let queueDrops = 0;
-  let ended = false;
-  let waiting: ((result: Buffer | null | number) => void) | null = null;
-  let waitTimer: NodeJS.Timeout | null = null;
-  let coalesceTimer: NodeJS.Timeout | null = null;
+  const feed = new FeedQueue({
+    capacityBytes: target.fifoBytes,
+    readTimeoutMs: options.readTimeoutMs,
+    ...(options.onReadTimeout ? { onReadTimeout: options.onReadTimeout } : {}),
+  });
   const drops = new SocketDropCounter(socket.address().port);
-
-  // FFmpeg reads one at a time and node-av copies each answer before the next read: one buffer serves them
-  // all, instead of a new one per read for the garbage collector.
-  let scratch = Buffer.allocUnsafe(0);
-  const take = (size: number): Buffer => {
-    if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
-    let taken = 0;
-    while (queue.length > 0 && taken < size) {
-      const head = queue[0] as Buffer;
-      const length = Math.min(head.length, size - taken);
-      head.copy(scratch, taken, 0, length);
-      taken += length;
-      if (length === head.length) queue.shift();
-      else queue[0] = head.subarray(length);
-    }
-    queuedBytes -= taken;
-    return scratch.subarray(0, taken);
-  };
-  const settleWait = (result: Buffer | null | number): void => {
-    const resolve = waiting;
-    waiting = null;
-    if (waitTimer) clearTimeout(waitTimer);
-    if (coalesceTimer) clearTimeout(coalesceTimer);
-    waitTimer = null;
-    coalesceTimer = null;
-    resolve?.(result);
-  };
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    settleWait(null);
-  };
+  const end = (): void => feed.end();
   options.signal?.addEventListener('abort', end, { once: true });
 
   socket.on('message', (datagram: Buffer) => {
@@ -172,41 +131,19 @@ export async function openUdpTsReceiver(url: string, options: UdpTsReceiverOptio
     const payload = target.rtp ? rtpPayload(datagram) : datagram;
     if (!payload || payload.length === 0) return;
     options.onPayload(payload, receivedAtMs);
-    if (queuedBytes + payload.length > target.fifoBytes) {
-      queueDrops += 1;
-      return;
-    }
-    queue.push(payload);
-    queuedBytes += payload.length;
-    if (!waiting) return;
-    if (queuedBytes >= Math.min(waitingSize, coalesceBytes)) settleWait(take(waitingSize));
-    else coalesceTimer ??= setTimeout(() => settleWait(take(waitingSize)), coalesceMs);
+    feed.push(payload);
   });
 
-  let waitingSize = 0;
   return {
     localPort: socket.address().port,
-    read(size) {
-      if (queue.length > 0) return take(size);
-      if (ended) return null;
-      waitingSize = size;
-      return new Promise((resolve) => {
-        waiting = resolve;
-        waitTimer = setTimeout(() => {
-          options.onReadTimeout?.();
-          settleWait(averrorTimedOut);
-        }, options.readTimeoutMs);
-      });
-    },
+    read: (size) => feed.read(size),
     kernelDrops: () => drops.read(),
     get queueDrops() {
-      return queueDrops;
+      return feed.drops;
     },
     close() {
-      end();
+      feed.clear();
       options.signal?.removeEventListener('abort', end);
-      queue.length = 0;
-      queuedBytes = 0;
       socket.close();
     },
   };

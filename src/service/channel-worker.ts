@@ -105,7 +105,9 @@ async function runSession(
   liveInput =
     isReceivedHere(channel.url) && !channel.loop && channel.transportChecks !== false
       ? await openLiveTsInput(channel.url, {
+          connectTimeoutMs: start.connectTimeoutMs,
           readTimeoutMs: start.connectTimeoutMs,
+          policy: start.inputPolicy,
           signal,
           onCondition: sendCondition,
         })

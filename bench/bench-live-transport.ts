@@ -9,9 +9,17 @@
  * `BENCH_LIVE_TS_SECONDS` (default 20) after the first chunk and prints the worker's mean
  * CPU (from its heartbeats), the processing lag and the transport figures it reported.
  *
+ * `BENCH_LIVE_TS_INPUT` picks the protocol (default `udp`): `srt` (the sender listens, the channel calls)
+ * or `http` (the sender's UDP relayed as one endless HTTP response by this process, as an encoder serves
+ * it). With `transportChecks: false` FFmpeg reads that protocol itself.
+ *
  *   npm run build && tsx bench/bench-live-transport.ts dist /work/main/dist
+ *   BENCH_LIVE_TS_INPUT=srt tsx bench/bench-live-transport.ts dist
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +31,32 @@ import { drawMovingPattern } from '../src/synth/patterns.js';
 
 const runSeconds = Number(process.env.BENCH_LIVE_TS_SECONDS ?? 20);
 const distFolders = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist'];
+const inputKind = process.env.BENCH_LIVE_TS_INPUT ?? 'udp';
+if (!['udp', 'srt', 'http'].includes(inputKind)) throw new Error('BENCH_LIVE_TS_INPUT is udp, srt or http');
+
+/** What the UDP datagrams arriving on `udpPort` become: one endless HTTP response per request. */
+async function startHttpRelay(udpPort: number): Promise<{ url: string; close(): Promise<void> }> {
+  const listeners = new Set<ServerResponse>();
+  const socket = createSocket('udp4');
+  socket.on('message', (datagram) => {
+    for (const response of listeners) response.write(datagram);
+  });
+  await new Promise<void>((resolve) => socket.bind(udpPort, '127.0.0.1', resolve));
+  const server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'video/mp2t' });
+    listeners.add(response);
+    request.on('close', () => listeners.delete(response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live.ts`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      socket.close();
+    },
+  };
+}
 
 async function source(): Promise<string> {
   const path = join(fixtureDirectory, 'bench-live-ts-720p25.ts');
@@ -70,6 +104,11 @@ async function measure(
   const { startLiveSender } = (await import(
     module('synth/live-sender.js')
   )) as typeof import('../src/synth/live-sender.js');
+  const relay = inputKind === 'http' ? await startHttpRelay(port) : null;
+  const channelUrl =
+    relay?.url ?? (inputKind === 'srt' ? `srt://127.0.0.1:${port}` : `udp://127.0.0.1:${port}`);
+  const senderUrl =
+    inputKind === 'srt' ? `srt://127.0.0.1:${port}?mode=listener` : `udp://127.0.0.1:${port}?pkt_size=1316`;
   const config = parseServiceConfig(
     {
       http: { port: 0 },
@@ -77,7 +116,7 @@ async function measure(
       channels: [
         {
           id: 'bench',
-          url: `udp://127.0.0.1:${port}`,
+          url: channelUrl,
           detectors: ['black'],
           // Left out for builds that do not know the option (they have no transport checks anyway).
           ...(transportChecks ? {} : { transportChecks: false }),
@@ -87,7 +126,7 @@ async function measure(
     'bench',
   );
   const service = await startService(config, pino({ level: 'silent' }));
-  const sender = startLiveSender(file, `udp://127.0.0.1:${port}?pkt_size=1316`);
+  const sender = startLiveSender(file, senderUrl);
   try {
     const deadline = Date.now() + 60_000;
     while (service.monitor.getChannel('bench')?.lastChunkAtMs == null && Date.now() < deadline)
@@ -112,6 +151,7 @@ async function measure(
   } finally {
     await sender.close();
     await service.stop();
+    await relay?.close();
   }
 }
 
@@ -129,7 +169,7 @@ for (const { dist, transportChecks } of [...runs, ...runs]) {
   const measured = await measure(dist, file, port, transportChecks);
   port += 1;
   process.stdout.write(
-    `${dist}${transportChecks ? '' : ' (transportChecks: false, FFmpeg reads UDP)'}: worker CPU ${measured.cpuPercent.toFixed(1)}% of a core (mean of ${measured.samples} heartbeats), ` +
+    `${dist} ${inputKind}${transportChecks ? '' : ` (transportChecks: false, FFmpeg reads ${inputKind})`}: worker CPU ${measured.cpuPercent.toFixed(1)}% of a core (mean of ${measured.samples} heartbeats), ` +
       `max lag ${measured.maxLagSeconds.toFixed(2)} s, transport ${JSON.stringify(measured.transport)}\n`,
   );
 }

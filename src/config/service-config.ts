@@ -44,8 +44,8 @@ export const channelSchema = z
     /** HLS delivery checks and the decoded rendition, for a channel whose URL is an HLS playlist. */
     hls: hlsConfigSchema.optional(),
     /**
-     * UDP and RTP inputs: receive the datagrams in the worker and run the TR 101 290 checks on them
-     * (default). False lets FFmpeg read the socket itself: no transport checks, a little less CPU.
+     * UDP, RTP, SRT and HTTP MPEG-TS inputs: receive the bytes in the worker and run the TR 101 290 checks
+     * on them (default). False lets FFmpeg read the protocol itself: no transport checks, a little less CPU.
      */
     transportChecks: z.boolean().optional(),
   })

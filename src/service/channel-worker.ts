@@ -310,8 +310,9 @@ let receiveDrops = 0;
 const receiveDropPattern = /circular buffer overrun/i;
 
 /**
- * UDP and RTP inputs are received by this process (ingest/), which counts its own drops: the socket's
- * kernel drop counter and datagrams FFmpeg could not take in time. Summed over the sessions that ended.
+ * UDP, RTP, SRT and HTTP-TS inputs are received by this process (ingest/), which counts its own drops: a
+ * UDP socket's kernel drop counter and pieces FFmpeg could not take in time. Summed over the sessions that
+ * ended.
  */
 let liveInput: LiveTsInput | null = null;
 let liveReceiveDrops = 0;

@@ -20,7 +20,7 @@ export interface ChannelSpec {
   readonly enabled: boolean;
   /** HLS settings (`hlsConfigSchema`, checked at start) when the URL is an HLS playlist. */
   readonly hls?: Readonly<Record<string, unknown>> | undefined;
-  /** UDP/RTP inputs: TR 101 290 checks on the received bytes (default true; false: FFmpeg reads the socket). */
+  /** UDP/RTP/SRT/HTTP-TS inputs: TR 101 290 checks on the received bytes (default true; false: FFmpeg reads them). */
   readonly transportChecks?: boolean | undefined;
 }
 

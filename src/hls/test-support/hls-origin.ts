@@ -6,6 +6,7 @@
  * pieces of one continuous MPEG-TS test stream (`buildTestStream`: 1000 packets a second, 1.504 Mb/s),
  * so a clean origin passes every TR 101 290 check and every segment's bitrate is known exactly.
  *
+ * The stream can end (`endAtSeconds`), so that a test can count every request once the client has stopped.
  * Faults, all on variant 0: a playlist frozen for a while, segments that answer 404, a slow segment, a
  * media sequence that restarts at 0 or skips segments, a corrupted continuity counter in one segment.
  */
@@ -15,6 +16,8 @@ import { buildTestStream, testPids } from '../../transport/test-support/ts-test-
 import { packetBytes } from '../../transport/ts-constants.js';
 
 export const segmentBitrateBps = 1000 * packetBytes * 8;
+/** Bytes of every segment the origin serves (1000 packets). */
+export const segmentBytesEach = 1000 * packetBytes;
 
 export interface OriginFaults {
   /** The playlist keeps its content from `fromSeconds` for `forSeconds`. */
@@ -37,6 +40,8 @@ export interface OriginOptions {
   readonly faults?: OriginFaults;
   /** Segments in each playlist. Default 4. */
   readonly windowSegments?: number;
+  /** From this time every media playlist stays as it was then and ends (EXT-X-ENDLIST): no more requests. */
+  readonly endAtSeconds?: number;
   /** Rewrites a media playlist before it is served (tags the origin does not write by itself). */
   readonly editPlaylist?: (text: string, variant: number) => string;
 }
@@ -68,7 +73,8 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
   const elapsedSeconds = () => (Date.now() - (startedAtMs ??= Date.now())) / 1000;
 
   const mediaPlaylist = (variant: number): string => {
-    const at = elapsedSeconds();
+    const ended = options.endAtSeconds !== undefined && elapsedSeconds() >= options.endAtSeconds;
+    const at = ended ? (options.endAtSeconds ?? 0) : elapsedSeconds();
     const reset = variant === 0 && faults.resetAtSeconds !== undefined && at >= faults.resetAtSeconds;
     const epoch = reset ? 1 : 0;
     // Segments produced so far: a full window at the start, then one a second.
@@ -86,6 +92,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
     ];
     for (let sequence = first; sequence < produced; sequence++)
       lines.push('#EXTINF:1.000,', `seg-${epoch}-${sequence}.ts`);
+    if (ended) lines.push('#EXT-X-ENDLIST');
     return `${lines.join('\n')}\n`;
   };
 

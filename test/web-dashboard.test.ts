@@ -18,6 +18,8 @@ import { startService, type RunningService } from '../src/cli/run-command.js';
 import { parseServiceConfig } from '../src/config/service-config.js';
 import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
 import { chromiumPath, launchChromium } from '../src/test-support/chromium.js';
+import { startHlsOrigin } from '../src/hls/test-support/hls-origin.js';
+import { readTimedPackets, writeLiveTestClip } from '../src/transport/test-support/live-ts-stream.js';
 
 const skip = existsSync(chromiumPath)
   ? false
@@ -239,6 +241,38 @@ describe('web dashboard in a browser', { skip }, () => {
     await page.locator('[data-chart="black"] svg path').first().waitFor({ timeout: 20_000 });
     await page.locator('#detectors tr').first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(artifacts, 'channel.png'), fullPage: true });
+  });
+
+  it('shows the HLS delivery table of an HLS channel: a 404 segment counted on its variant', async () => {
+    const clip = join(mkdtempSync(join(tmpdir(), 'streamqc-web-hls-')), 'clip.ts');
+    await writeLiveTestClip(clip, 20);
+    const origin = await startHlsOrigin({
+      packets: await readTimedPackets(clip),
+      bandwidthsBps: [1_000_000, 2_000_000],
+      faults: { missingSegments: [5] },
+    });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const added = await fetch(`${service.apiUrl}/api/channels`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: 'hls-channel', url: origin.url, detectors: ['silence'] }),
+    });
+    assert.equal(added.status, 201);
+    try {
+      await page.goto(`${service.apiUrl}/channel.html?id=hls-channel`);
+      const variant0 = page.locator('#hls-playlists tr[data-playlist="0"]');
+      // Segments cell: "<downloaded> (<failed>, <slow>)".
+      await variant0.getByText(/^\d+ \(1, 0\)$/).waitFor({ timeout: 30_000 });
+      await page
+        .locator('#hls-playlists tr[data-playlist="1"]')
+        .getByText(/^\d+ \(0, 0\)$/)
+        .waitFor();
+      await page.locator('[data-chart="hls"] svg').waitFor();
+      await page.screenshot({ path: join(artifacts, 'channel-hls.png'), fullPage: true });
+    } finally {
+      await fetch(`${service.apiUrl}/api/channels/hls-channel`, { method: 'DELETE', headers });
+      await origin.close();
+    }
   });
 
   it('asks for a token when reads need one, then shows the live state with it', async () => {

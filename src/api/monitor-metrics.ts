@@ -8,6 +8,7 @@ import type { MonitorApi } from '../service/monitor-api.js';
 import type { MetricFamily, MetricSample } from './prometheus-text.js';
 import { channelStates } from './views.js';
 import { tsChecks } from '../transport/ts-checks.js';
+import { hlsFamilies } from './hls-metrics.js';
 
 /** States in which pictures and sound are arriving. */
 const upStates: ReadonlySet<ChannelState> = new Set(['ok', 'degraded']);
@@ -249,6 +250,7 @@ export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFami
       help: 'MPEG-TS errors per ETSI TR 101 290 check (priority 1 and 2), for inputs the monitor receives itself.',
       samples: transportErrorSamples(counters.transportErrorsByChannel),
     },
+    ...hlsFamilies(counters.hlsByChannel),
     {
       name: 'streamqc_open_incidents',
       type: 'gauge',

@@ -7,6 +7,9 @@ import { createEventStreams } from './event-stream.js';
 import { FakeMonitorApi } from '../test-support/fake-monitor-api.js';
 import type { OpenApiDocument } from './openapi.js';
 import { openApiPath } from './router.js';
+import { hlsWindowFigures } from '../hls/hls-chunk-figures.js';
+import { emptyFigures } from '../hls/playlist-watch.js';
+import { HlsTotals } from '../service/hls-totals.js';
 
 const api = new FakeMonitorApi();
 const routes = buildRoutes({
@@ -114,5 +117,47 @@ describe('OpenAPI document', () => {
       assert.ok(response.status !== 405, `${route.method} ${path}`);
       assert.doesNotMatch(text, /no route for/, `${route.method} ${path}`);
     }
+  });
+
+  it('describes the HLS figures with exactly the fields the service writes', () => {
+    const figures = hlsWindowFigures({
+      startSeconds: 0,
+      endSeconds: 1,
+      playlists: [
+        {
+          ...emptyFigures(),
+          playlist: 0,
+          mediaSequence: 3,
+          measuredBitrateBps: null,
+          declaredBandwidthBps: 1_600_000,
+          errors: {},
+        },
+      ],
+    });
+    const totals = new HlsTotals();
+    totals.add(figures);
+    const view = totals.view();
+    const schemas = document.components.schemas;
+    const sorted = (keys: readonly string[] | undefined) => [...(keys ?? [])].sort();
+    const chunkSchema = schemas['HlsChunkFigures'];
+    assert.deepEqual(sorted(chunkSchema?.required), sorted(Object.keys(figures)));
+    assert.deepEqual(sorted(Object.keys(chunkSchema?.properties ?? {})), sorted(Object.keys(figures)));
+    const playlistSchema = chunkSchema?.properties?.['playlists']?.items;
+    assert.deepEqual(sorted(playlistSchema?.required), sorted(Object.keys(figures.playlists[0] ?? {})));
+    assert.deepEqual(
+      sorted(chunkSchema?.properties?.['errors']?.required),
+      sorted(Object.keys(figures.errors)),
+    );
+    const totalsSchema = schemas['HlsTotals'];
+    assert.deepEqual(sorted(totalsSchema?.required), sorted(Object.keys(view ?? {})));
+    assert.deepEqual(
+      sorted(totalsSchema?.properties?.['playlists']?.items?.required),
+      sorted(Object.keys(view?.playlists[0] ?? {})),
+    );
+    assert.equal(
+      schemas['ChunkRecord']?.properties?.['measurements']?.properties?.['hls']?.$ref,
+      '#/components/schemas/HlsChunkFigures',
+    );
+    assert.equal(schemas['ChannelStatus']?.properties?.['hls']?.$ref, '#/components/schemas/HlsTotals');
   });
 });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { apiErrorCodes } from './api-error.js';
 import { tokenCookieName } from './auth.js';
 import { maxBodyBytes } from './http-io.js';
+import { hlsChunkFiguresSchema, hlsTotalsSchema } from './openapi-hls.js';
 import { acknowledgeSchema, channelInputSchema, channelPatchSchema } from './request-schemas.js';
 import { openApiPath, pathParamNames, type Route } from './router.js';
 import { channelStates, severities } from './views.js';
@@ -127,9 +128,10 @@ const channelStatusSchema: JsonSchema = {
     latest: {
       type: 'object',
       description:
-        "The last chunk's measurements, keyed by detector id; `transport` for UDP/RTP inputs: TR 101 290 error counts, packets, bitrate and per-PID bitrates of the transport seconds since the previous chunk.",
+        "The last chunk's measurements, keyed by detector id; `transport` for UDP/RTP inputs: TR 101 290 error counts, packets, bitrate and per-PID bitrates of the transport seconds since the previous chunk; `hls` for HLS channels (see HlsChunkFigures).",
       additionalProperties: { type: 'object' },
     },
+    hls: ref('HlsTotals'),
     transport: {
       type: 'object',
       description:
@@ -163,7 +165,7 @@ const incidentSchema: JsonSchema = {
     kind: {
       type: 'string',
       description:
-        "A detector id, 'dead-channel', 'no-signal', 'decoder-crash', 'input-refused', 'memory-limit', or a transport check ('ts-continuity', 'ts-pat', ...: one per TR 101 290 check).",
+        "A detector id, 'dead-channel', 'no-signal', 'decoder-crash', 'input-refused', 'memory-limit', a transport check ('ts-continuity', 'ts-pat', ...: one per TR 101 290 check), or an HLS delivery check ('hls-stale-playlist', 'hls-segment-failed', ...).",
     },
     severity: { type: 'string', enum: severities },
     state: { type: 'string', enum: ['open', 'closed'] },
@@ -234,9 +236,17 @@ const schemas: Readonly<Record<string, JsonSchema>> = {
       sessionId: { type: 'string' },
       startedAtMs: { type: 'number', description: "Wall-clock ms when the chunk's media started." },
       durationSeconds: { type: 'number' },
-      measurements: { type: 'object', description: "Every detector's figures, keyed by detector id." },
+      measurements: {
+        type: 'object',
+        description:
+          "Every detector's figures, keyed by detector id; `transport` (UDP/RTP inputs) and `hls` (HLS channels) are the delivery figures of the seconds since the previous chunk.",
+        properties: { hls: ref('HlsChunkFigures') },
+        additionalProperties: { type: 'object' },
+      },
     },
   },
+  HlsChunkFigures: hlsChunkFiguresSchema,
+  HlsTotals: hlsTotalsSchema,
   ChunkList: {
     type: 'object',
     required: ['channelId', 'fromMs', 'toMs', 'chunks'],

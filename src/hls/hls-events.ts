@@ -22,6 +22,8 @@ interface OpenEvent {
 export class HlsEventTracker {
   private readonly open = new Map<string, OpenEvent>();
   private readonly counts = new Map<HlsCheck, number>();
+  /** Errors per playlist and check since the last `takeWindowErrors`. */
+  private windowCounts = new Map<number, Partial<Record<HlsCheck, number>>>();
   private sequence = 0;
 
   constructor(
@@ -32,7 +34,7 @@ export class HlsEventTracker {
   /** A state check's condition holds on `playlist` since `startSeconds`; nothing new when already open. */
   begin(check: HlsCheck, playlist: number, startSeconds: number, details: Details): void {
     if (this.open.has(slotOf(check, playlist))) return;
-    this.count(check);
+    this.count(check, playlist);
     this.openEvent(check, playlist, startSeconds, details).lastSeconds = startSeconds;
   }
 
@@ -43,7 +45,7 @@ export class HlsEventTracker {
       this.begin(check, playlist, atSeconds, details);
       return;
     }
-    this.count(check);
+    this.count(check, playlist);
     event.errors += 1;
     event.lastSeconds = atSeconds;
   }
@@ -62,7 +64,7 @@ export class HlsEventTracker {
 
   /** An instant error; merged into the open event of its slot when within `mergeSeconds`. */
   occurred(check: HlsCheck, playlist: number, atSeconds: number, details: Details): void {
-    this.count(check);
+    this.count(check, playlist);
     const slot = slotOf(check, playlist);
     const current = this.open.get(slot);
     if (current && atSeconds - current.lastSeconds <= this.mergeSeconds) {
@@ -96,6 +98,13 @@ export class HlsEventTracker {
     const record = {} as Record<HlsCheck, number>;
     for (const check of Object.keys(hlsChecks) as HlsCheck[]) record[check] = this.counts.get(check) ?? 0;
     return record;
+  }
+
+  /** Errors per playlist and check since the previous call (playlists without any are absent). */
+  takeWindowErrors(): ReadonlyMap<number, Readonly<Partial<Record<HlsCheck, number>>>> {
+    const taken = this.windowCounts;
+    this.windowCounts = new Map();
+    return taken;
   }
 
   private openEvent(check: HlsCheck, playlist: number, startSeconds: number, details: Details): OpenEvent {
@@ -134,8 +143,11 @@ export class HlsEventTracker {
     });
   }
 
-  private count(check: HlsCheck): void {
+  private count(check: HlsCheck, playlist: number): void {
     this.counts.set(check, (this.counts.get(check) ?? 0) + 1);
+    let perCheck = this.windowCounts.get(playlist);
+    if (!perCheck) this.windowCounts.set(playlist, (perCheck = {}));
+    perCheck[check] = (perCheck[check] ?? 0) + 1;
   }
 }
 

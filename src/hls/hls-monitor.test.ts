@@ -10,9 +10,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventCollector, type ReportEvent } from '../pipeline/event-collector.js';
+import { hlsWindowFigures, mergeHlsFigures, type HlsChunkFigures } from './hls-chunk-figures.js';
 import { hlsConfigSchema } from './hls-config.js';
 import { HlsMonitor, type HlsSummary } from './hls-monitor.js';
-import { segmentBitrateBps, startHlsOrigin, type OriginOptions } from './test-support/hls-origin.js';
+import {
+  segmentBitrateBps,
+  segmentBytesEach,
+  startHlsOrigin,
+  type OriginOptions,
+} from './test-support/hls-origin.js';
 
 interface Run {
   readonly events: readonly ReportEvent[];
@@ -210,5 +216,65 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
     assert.deepEqual(kinds(events), ['hls-playlist-http p-1']);
     assert.equal(events[0]?.details.reason, 'HTTP 404');
     assert.equal(summary.kind, null);
+  });
+
+  it('counts per second add up to exactly what the origin served', async () => {
+    // Variant 0 is stale from 1 s to 4 s, answers 404 for segment 6 and sends segment 7 in 4 s; the stream
+    // ends at 9 s, so every request can be counted once the monitor has stopped asking.
+    const server = await startHlsOrigin({
+      bandwidthsBps: [1_600_000, 2_000_000],
+      endAtSeconds: 9,
+      faults: {
+        freezePlaylist: { fromSeconds: 1, forSeconds: 3 },
+        missingSegments: [6],
+        slowSegments: { 7: 4000 },
+      },
+    });
+    let figures: HlsChunkFigures | null = null;
+    const hls = HlsMonitor.start({
+      url: server.url,
+      config: hlsConfigSchema.parse({ ...testConfig, slowDownloadRatio: 3 }),
+      onWindow: (window) => {
+        const next = hlsWindowFigures(window);
+        figures = figures ? mergeHlsFigures(figures, next) : next;
+      },
+    });
+    const ended = await Promise.race([hls.ended.then(() => true), sleep(30_000).then(() => false)]);
+    await hls.close();
+    await server.close();
+    assert.ok(ended, 'every playlist ended');
+    const total = figures as HlsChunkFigures | null;
+    assert.ok(total);
+    const served = (pattern: RegExp) => server.requests.filter((r) => pattern.test(r.path)).length;
+    const of = (index: number) => total.playlists.find((p) => p.playlist === index);
+    assert.equal(of(-1)?.playlistFetches, served(/^\/master\.m3u8$/));
+    assert.equal(of(-1)?.playlistFetches, 1);
+    for (const index of [0, 1]) {
+      const playlist = of(index);
+      assert.equal(playlist?.playlistFetches, served(new RegExp(`^/v${index}/index\\.m3u8$`)), `v${index}`);
+      assert.equal(playlist?.playlistErrors, 0);
+      assert.equal(
+        (playlist?.segments ?? 0) + (playlist?.segmentFailures ?? 0),
+        served(new RegExp(`^/v${index}/seg-`)),
+        `v${index} segments`,
+      );
+      assert.equal(playlist?.segmentBytes, (playlist?.segments ?? 0) * segmentBytesEach);
+    }
+    assert.deepEqual(
+      [of(0)?.segmentFailures, of(0)?.slowSegments, of(0)?.stalePlaylists],
+      [1, 1, 1],
+      'variant 0: one 404, one slow segment, one stale playlist',
+    );
+    assert.deepEqual([of(1)?.segmentFailures, of(1)?.slowSegments, of(1)?.stalePlaylists], [0, 0, 0]);
+    assert.ok(Number(of(0)?.segmentDownloadMsMax) >= 4000);
+    assert.equal(of(1)?.declaredBandwidthBps, 2_000_000);
+    assert.equal(of(1)?.measuredBitrateBps, segmentBitrateBps);
+    assert.equal(total.playlistFetches, served(/\.m3u8$/));
+    const nonZero = Object.entries(total.errors).filter(([, count]) => count > 0);
+    assert.deepEqual(Object.fromEntries(nonZero), {
+      'stale-playlist': 1,
+      'segment-failed': 1,
+      'segment-slow': 1,
+    });
   });
 });

@@ -10,7 +10,7 @@
  * order, then the renditions. A channel URL that is a media playlist is playlist 0.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boundedFetch } from './bounded-fetch.js';
+import { boundedFetch, type FetchResult } from './bounded-fetch.js';
 import type { HlsCheck } from './hls-checks.js';
 import type { HlsConfig } from './hls-config.js';
 import { HlsEventTracker, type HlsTransition } from './hls-events.js';
@@ -31,9 +31,16 @@ export interface PlaylistWindowFigures extends PlaylistFigures {
   readonly playlist: number;
   readonly mediaSequence: number | null;
   readonly measuredBitrateBps: number | null;
+  /** BANDWIDTH of the variant; null for renditions, a media playlist URL and the multivariant playlist. */
+  readonly declaredBandwidthBps: number | null;
+  /** Errors per check that this playlist had in the window (checks without any are absent). */
+  readonly errors: Readonly<Partial<Record<HlsCheck, number>>>;
 }
 
-/** One second of monitor time. */
+/**
+ * One second of monitor time (the last one, at `close()`, may be shorter). The multivariant playlist
+ * (playlist -1) is listed only in windows where it was requested or had an error.
+ */
 export interface HlsWindow {
   readonly startSeconds: number;
   readonly endSeconds: number;
@@ -78,6 +85,8 @@ export class HlsMonitor {
   private kind: HlsSummary['kind'] = null;
   private chosenIndex = -1;
   private windowStartSeconds = 0;
+  /** Requests of the channel URL (read until it answers with a playlist) in the current window. */
+  private multivariantWindow = emptyFigures();
   private unwatchedPlaylists = 0;
   private closed: HlsSummary | null = null;
 
@@ -107,6 +116,8 @@ export class HlsMonitor {
     clearInterval(this.timer);
     await this.running;
     const endSeconds = this.nowSeconds();
+    // The figures of the last, partial second are not lost.
+    this.emitWindow(Math.round(endSeconds * 1000) / 1000);
     for (const watch of this.watches) watch.finish();
     this.events.finish(endSeconds);
     this.closed = this.summary(endSeconds);
@@ -135,6 +146,7 @@ export class HlsMonitor {
         { signal },
       );
       if (signal.aborted) return false;
+      this.countMultivariantRequest(result);
       if (!result.ok) {
         this.events.again('playlist-http', multivariantPlaylist, atSeconds, {
           reason: result.reason,
@@ -226,16 +238,50 @@ export class HlsMonitor {
     );
   }
 
+  private countMultivariantRequest(result: FetchResult): void {
+    const figures = this.multivariantWindow;
+    figures.playlistRequests += 1;
+    if (!result.ok) figures.playlistErrors += 1;
+    if (result.latencyMs === null) return;
+    figures.playlistLatencyMsSum += result.latencyMs;
+    figures.playlistLatencyMsMax = Math.max(figures.playlistLatencyMsMax ?? 0, result.latencyMs);
+  }
+
   /** Once a second: the figures of the second that ended, and quiet instant events closed. */
   private tick(): void {
     const endSeconds = Math.round(this.nowSeconds() * 1000) / 1000;
     this.events.expire(endSeconds);
-    const playlists = this.watches.map((watch) => ({
-      playlist: watch.playlist.index,
-      ...watch.takeWindow(),
-      mediaSequence: watch.mediaSequence,
-      measuredBitrateBps: watch.measuredBitrateBps,
-    }));
+    this.emitWindow(endSeconds);
+  }
+
+  private emitWindow(endSeconds: number): void {
+    const errors = this.events.takeWindowErrors();
+    const multivariant = this.multivariantWindow;
+    this.multivariantWindow = emptyFigures();
+    const multivariantErrors = errors.get(multivariantPlaylist);
+    const playlists: PlaylistWindowFigures[] =
+      multivariant.playlistRequests > 0 || multivariantErrors
+        ? [
+            {
+              ...multivariant,
+              playlist: multivariantPlaylist,
+              mediaSequence: null,
+              measuredBitrateBps: null,
+              declaredBandwidthBps: null,
+              errors: multivariantErrors ?? {},
+            },
+          ]
+        : [];
+    for (const watch of this.watches) {
+      playlists.push({
+        ...watch.takeWindow(),
+        playlist: watch.playlist.index,
+        mediaSequence: watch.mediaSequence,
+        measuredBitrateBps: watch.measuredBitrateBps,
+        declaredBandwidthBps: watch.playlist.declaredBandwidthBps,
+        errors: errors.get(watch.playlist.index) ?? {},
+      });
+    }
     this.options.onWindow?.({ startSeconds: this.windowStartSeconds, endSeconds, playlists });
     this.windowStartSeconds = endSeconds;
   }

@@ -45,6 +45,8 @@ export interface PlaylistFigures {
   /** Segments never downloaded because the queue was full. */
   skippedSegments: number;
   segmentBytes: number;
+  /** Request to last byte, summed over the segments downloaded (for their throughput). */
+  segmentDownloadMsSum: number;
   segmentDownloadMsMax: number | null;
 }
 
@@ -59,6 +61,7 @@ export function emptyFigures(): PlaylistFigures {
     slowSegments: 0,
     skippedSegments: 0,
     segmentBytes: 0,
+    segmentDownloadMsSum: 0,
     segmentDownloadMsMax: null,
   };
 }
@@ -343,6 +346,7 @@ export class PlaylistWatch {
     this.count((f) => {
       f.segments += 1;
       f.segmentBytes += result.bytes.length;
+      f.segmentDownloadMsSum += result.durationMs;
       f.segmentDownloadMsMax = Math.max(f.segmentDownloadMsMax ?? 0, result.durationMs);
       if (slow) f.slowSegments += 1;
     });

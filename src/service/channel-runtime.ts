@@ -8,6 +8,8 @@ import type { ChannelSpec, ChannelState, ChannelStatus, ChunkRecord, Incident } 
 import type { ChannelSupervisor } from './channel-supervisor.js';
 import type { FromWorker } from './worker-messages.js';
 import { TransportTotals, type TransportTotalsView } from './transport-totals.js';
+import { mergeHlsFigures, readHlsFigures, type HlsChunkFigures } from '../hls/hls-chunk-figures.js';
+import { HlsTotals, type HlsTotalsView } from './hls-totals.js';
 
 /** Input failures that no retry of the same input can cure: the deployment refused what it declares. */
 const refusalCodes: ReadonlySet<string> = new Set(['INPUT_NOT_ALLOWED', 'STREAM_OVER_LIMITS']);
@@ -42,6 +44,10 @@ export class ChannelRuntime {
   chunks = 0;
   /** TR 101 290 counters of inputs the monitor receives itself (UDP, RTP), summed from chunk figures. */
   readonly transport = new TransportTotals();
+  /** HLS delivery counters of an HLS channel, summed from its worker's figures of each second. */
+  readonly hls = new HlsTotals();
+  /** HLS figures received since the last chunk: they go into the next chunk row. */
+  private pendingHls: HlsChunkFigures | null = null;
   latest: Readonly<Record<string, unknown>> = {};
   /** The latest live thumbnail (JPEG) and when it was taken. */
   thumbnail: { readonly jpeg: Buffer; readonly atMs: number } | null = null;
@@ -78,6 +84,7 @@ export class ChannelRuntime {
       openIncidents: this.incidents.openIncidents().length,
       latest: this.latest,
       ...transportField(this.transport.view()),
+      ...hlsField(this.hls.view()),
     };
   }
 
@@ -100,6 +107,9 @@ export class ChannelRuntime {
       }
       case 'transition':
         this.acceptTransition(message.sessionId, message.detector, message.transition);
+        return;
+      case 'hls-figures':
+        this.acceptHlsFigures(message.figures);
         return;
       case 'heartbeat':
         this.cpuPercent = message.cpuPercent;
@@ -173,7 +183,11 @@ export class ChannelRuntime {
     const chunkEndAtMs = mediaZeroAtMs + (message.startSeconds + message.durationSeconds) * 1000;
     this.lastChunkAtMs = nowMs;
     this.processingLagSeconds = Math.max(0, Math.round(message.analysedAtMs - chunkEndAtMs) / 1000);
-    this.latest = message.measurements;
+    const measurements = this.pendingHls
+      ? { ...message.measurements, hls: this.pendingHls }
+      : message.measurements;
+    this.pendingHls = null;
+    this.latest = measurements;
     this.transport.add(message.measurements['transport']);
     this.chunks += 1;
     this.state = 'ok';
@@ -191,8 +205,16 @@ export class ChannelRuntime {
       chunkIndex: message.chunkIndex,
       startedAtMs: Math.round(mediaZeroAtMs + message.startSeconds * 1000),
       durationSeconds: message.durationSeconds,
-      measurements: message.measurements,
+      measurements,
     });
+  }
+
+  /** Checked on receipt: the counters take them now, the next chunk row carries them. */
+  private acceptHlsFigures(figures: unknown): void {
+    const read = readHlsFigures(figures);
+    if (!read) return;
+    this.hls.add(read);
+    this.pendingHls = this.pendingHls ? mergeHlsFigures(this.pendingHls, read) : read;
   }
 
   private acceptTransition(sessionId: string, detector: string, transition: EventTransition): void {
@@ -229,6 +251,10 @@ export class ChannelRuntime {
     for (const key of session.openEvents.values()) this.incidents.conditionEnded(key, nowMs);
     this.sessions.delete(sessionId);
   }
+}
+
+function hlsField(view: HlsTotalsView | null): { hls?: HlsTotalsView } {
+  return view ? { hls: view } : {};
 }
 
 function transportField(view: TransportTotalsView | null): { transport?: TransportTotalsView } {

@@ -3,6 +3,7 @@
  * Storage, notifications and the HTTP API depend on these types only, never on each other.
  */
 import type { Details, Severity } from '../detectors/contract.js';
+import type { HlsTotalsView } from './hls-totals.js';
 import type { TransportTotalsView } from './transport-totals.js';
 
 export interface ChannelSpec {
@@ -48,6 +49,8 @@ export interface ChannelStatus {
   readonly latest: Readonly<Record<string, unknown>>;
   /** TR 101 290 counters since the monitor started, for inputs it receives itself (UDP, RTP). */
   readonly transport?: TransportTotalsView;
+  /** HLS delivery counters since the monitor started (HLS channels), per playlist. */
+  readonly hls?: HlsTotalsView;
 }
 
 /** One analysed second of one channel: every detector's figures in one row. */

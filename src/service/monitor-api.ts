@@ -3,6 +3,7 @@
  * layer depends on this interface only; tests drive it with a fake.
  */
 import type { IncidentFilter } from '../store/result-store.js';
+import type { HlsTotalsView } from './hls-totals.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
 
 export type LiveEvent =
@@ -21,6 +22,8 @@ export interface MonitorCounters {
   readonly receiveDropsByChannel: Readonly<Record<string, number>>;
   /** Per channel received by the monitor itself (UDP, RTP): TR 101 290 error counts by counter name. */
   readonly transportErrorsByChannel?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Per HLS channel: delivery counters since start, per playlist. */
+  readonly hlsByChannel?: Readonly<Record<string, HlsTotalsView>>;
   readonly incidentsRaised: number;
   readonly notificationsFailed: number;
 }

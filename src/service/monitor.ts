@@ -314,6 +314,12 @@ export class Monitor implements MonitorApi {
           return view ? [[r.spec.id, view.counts]] : [];
         }),
       ),
+      hlsByChannel: Object.fromEntries(
+        runtimes.flatMap((r) => {
+          const view = r.hls.view();
+          return view ? [[r.spec.id, view]] : [];
+        }),
+      ),
       incidentsRaised: this.incidentsRaised,
       notificationsFailed: this.options.notifier.counters().failed,
     };

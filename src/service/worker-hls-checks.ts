@@ -3,10 +3,13 @@
  * runs beside the decoder for as long as the worker runs, as a session of its own (its time 0 is when it
  * started), so its events become incidents like the detectors' without touching the decode sessions. The
  * events of all playlists are merged into one condition per check (`ConditionUnion`), since incidents are
- * keyed by kind. The decoder opens the chosen rendition's media playlist, not the multivariant one.
+ * keyed by kind. Its figures go to the monitor once a second (`hls-figures`), which adds them to the next
+ * chunk row and to the channel's counters. The decoder opens the chosen rendition's media playlist, not the
+ * multivariant one.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionUnion } from '../hls/condition-union.js';
+import { hlsWindowFigures } from '../hls/hls-chunk-figures.js';
 import { hlsConfigSchema, type HlsConfig } from '../hls/hls-config.js';
 import { HlsMonitor } from '../hls/hls-monitor.js';
 import { isHlsUrl, resolveRenditionUrl } from '../hls/rendition.js';
@@ -36,6 +39,7 @@ export function startWorkerHlsChecks(
       for (const { detector, transition: merged } of union.accept(transition))
         send({ type: 'transition', sessionId, detector, transition: merged });
     },
+    onWindow: (window) => send({ type: 'hls-figures', figures: hlsWindowFigures(window) }),
   });
   return {
     config,

@@ -3,6 +3,7 @@
  * malformed message is a bug in the other process, reported, never trusted).
  */
 import type { EventTransition } from '../detectors/contract.js';
+import type { HlsChunkFigures } from '../hls/hls-chunk-figures.js';
 import type { InputPolicy } from '../media/input-policy.js';
 import type { StreamLimits } from '../media/stream-limits.js';
 import type { ChannelSpec } from './model.js';
@@ -50,6 +51,8 @@ export type FromWorker =
       readonly detector: string;
       readonly transition: EventTransition;
     }
+  /** One second of the HLS delivery checks' figures (HLS channels), for the next chunk row and the counters. */
+  | { readonly type: 'hls-figures'; readonly figures: HlsChunkFigures }
   | {
       readonly type: 'heartbeat';
       readonly atMs: number;
@@ -83,6 +86,7 @@ const fromWorkerTypeNames: Readonly<Record<FromWorker['type'], true>> = {
   'session-clock': true,
   chunk: true,
   transition: true,
+  'hls-figures': true,
   heartbeat: true,
   'input-failed': true,
   'session-ended': true,

@@ -6,15 +6,18 @@
  * pieces of one continuous MPEG-TS test stream (`buildTestStream`: 1000 packets a second, 1.504 Mb/s),
  * so a clean origin passes every TR 101 290 check and every segment's bitrate is known exactly.
  *
+ * The stream can end (`endAtSeconds`), so that a test can count every request once the client has stopped.
  * Faults, all on variant 0: a playlist frozen for a while, segments that answer 404, a slow segment, a
  * media sequence that restarts at 0 or skips segments, a corrupted continuity counter in one segment.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildTestStream, testPids } from '../../transport/test-support/ts-test-stream.js';
+import { buildTestStream, testPids, type TestPacket } from '../../transport/test-support/ts-test-stream.js';
 import { packetBytes } from '../../transport/ts-constants.js';
 
 export const segmentBitrateBps = 1000 * packetBytes * 8;
+/** Bytes of every segment the origin serves (1000 packets). */
+export const segmentBytesEach = 1000 * packetBytes;
 
 export interface OriginFaults {
   /** The playlist keeps its content from `fromSeconds` for `forSeconds`. */
@@ -37,15 +40,28 @@ export interface OriginOptions {
   readonly faults?: OriginFaults;
   /** Segments in each playlist. Default 4. */
   readonly windowSegments?: number;
+  /** From this time every media playlist stays as it was then and ends (EXT-X-ENDLIST): no more requests. */
+  readonly endAtSeconds?: number;
+  /**
+   * A decodable stream to serve instead (`readTimedPackets` of a real clip): segment N holds the packets
+   * timed in second N. Default: the synthetic test stream, which FFmpeg cannot decode.
+   */
+  readonly packets?: readonly TestPacket[];
   /** Rewrites a media playlist before it is served (tags the origin does not write by itself). */
   readonly editPlaylist?: (text: string, variant: number) => string;
+}
+
+export interface OriginRequest {
+  readonly path: string;
+  readonly userAgent: string;
+  bytes: number;
 }
 
 export interface HlsOrigin {
   readonly url: string;
   readonly mediaUrl: (variant: number) => string;
-  /** Every request: its path and its User-Agent. */
-  readonly requests: readonly { readonly path: string; readonly userAgent: string }[];
+  /** Every request: its path, its User-Agent and the bytes answered (0 for a 404). */
+  readonly requests: readonly OriginRequest[];
   close(): Promise<void>;
 }
 
@@ -59,7 +75,8 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
   const faults = options.faults ?? {};
   const windowSegments = options.windowSegments ?? 4;
   stream ??= buildTestStream({ durationSeconds: maxSegments, withAudio: true });
-  const requests: { path: string; userAgent: string }[] = [];
+  const segments = options.packets ? segmentsOf(options.packets) : null;
+  const requests: OriginRequest[] = [];
   let frozen: string | null = null;
   // The origin's clock starts with the first media playlist request, so a slow start of the client
   // cannot move the faults before it looks.
@@ -68,7 +85,8 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
   const elapsedSeconds = () => (Date.now() - (startedAtMs ??= Date.now())) / 1000;
 
   const mediaPlaylist = (variant: number): string => {
-    const at = elapsedSeconds();
+    const ended = options.endAtSeconds !== undefined && elapsedSeconds() >= options.endAtSeconds;
+    const at = ended ? (options.endAtSeconds ?? 0) : elapsedSeconds();
     const reset = variant === 0 && faults.resetAtSeconds !== undefined && at >= faults.resetAtSeconds;
     const epoch = reset ? 1 : 0;
     // Segments produced so far: a full window at the start, then one a second.
@@ -86,6 +104,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
     ];
     for (let sequence = first; sequence < produced; sequence++)
       lines.push('#EXTINF:1.000,', `seg-${epoch}-${sequence}.ts`);
+    if (ended) lines.push('#EXT-X-ENDLIST');
     return `${lines.join('\n')}\n`;
   };
 
@@ -101,18 +120,28 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
     response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(text);
   };
 
-  const serveSegment = (variant: number, sequence: number, response: ServerResponse) => {
+  const serveSegment = (
+    variant: number,
+    sequence: number,
+    response: ServerResponse,
+    request: OriginRequest,
+  ) => {
     if (variant === 0 && faults.missingSegments?.includes(sequence)) {
       response.writeHead(404).end();
       return;
     }
-    const bytes = stream ? segmentBytes(stream, sequence) : null;
+    const bytes = segments
+      ? (segments[sequence]?.slice() ?? null)
+      : stream
+        ? segmentBytes(stream, sequence)
+        : null;
     if (bytes && variant === 0 && faults.corruptContinuityInSegment === sequence) corruptOneCounter(bytes);
     if (!bytes) {
       response.writeHead(404).end();
       return;
     }
     const delayMs = variant === 0 ? faults.slowSegments?.[sequence] : undefined;
+    request.bytes = bytes.length;
     response.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': bytes.length });
     if (delayMs === undefined) {
       response.end(bytes);
@@ -124,7 +153,8 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = request.url ?? '/';
-    requests.push({ path, userAgent: request.headers['user-agent'] ?? '' });
+    const record: OriginRequest = { path, userAgent: request.headers['user-agent'] ?? '', bytes: 0 };
+    requests.push(record);
     if (path === '/master.m3u8') {
       const lines = ['#EXTM3U'];
       bandwidths.forEach((bandwidth, index) =>
@@ -140,7 +170,7 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
     }
     const segment = /^\/v(\d+)\/seg-\d+-(\d+)\.ts$/.exec(path);
     if (segment) {
-      serveSegment(Number(segment[1]), Number(segment[2]), response);
+      serveSegment(Number(segment[1]), Number(segment[2]), response, record);
       return;
     }
     response.writeHead(404).end();
@@ -158,6 +188,16 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
         server.close(() => resolve());
       }),
   };
+}
+
+/** Per second of the packets' time, their bytes end to end. */
+function segmentsOf(packets: readonly TestPacket[]): Uint8Array[] {
+  const perSecond: Uint8Array[][] = [];
+  for (const packet of packets) {
+    const second = Math.max(0, Math.floor(packet.timeSeconds));
+    (perSecond[second] ??= []).push(packet.bytes);
+  }
+  return Array.from(perSecond, (list) => Buffer.concat(list ?? []));
 }
 
 /** Segment `sequence`: packets of second `sequence` of the stream, laid end to end. */

@@ -29,6 +29,11 @@ const incidentsLink = document.getElementById('incidents-link');
 const transportPanel = document.getElementById('transport-panel');
 const transportChecksNode = document.getElementById('transport-checks');
 const transportFiguresNode = document.getElementById('transport-figures');
+const hlsPanel = document.getElementById('hls-panel');
+const hlsPlaylistsNode = document.getElementById('hls-playlists');
+const hlsFiguresNode = document.getElementById('hls-figures');
+/** HLS delivery checks are incident kinds `hls-<check>` (src/hls/hls-checks.ts). */
+const isHlsKind = (kind) => kind.startsWith('hls-');
 
 /** TR 101 290 checks as the API counts them (src/transport/ts-checks.ts) and their incident kinds. */
 const transportChecks = [
@@ -131,6 +136,23 @@ const chartSpecs = [
     series: [
       { label: 'priority 1', color: '#ff3b30', read: (m) => m.transport?.priority1Errors },
       { label: 'priority 2', color: '#f5b301', read: (m) => m.transport?.priority2Errors },
+    ],
+  },
+  {
+    id: 'hls',
+    title: 'HLS delivery per chunk (playlist errors, segment failures, slow segments)',
+    kinds: [
+      'hls-playlist-http',
+      'hls-playlist-invalid',
+      'hls-stale-playlist',
+      'hls-segment-failed',
+      'hls-segment-slow',
+    ],
+    yRange: { min: 0 },
+    series: [
+      { label: 'playlist errors', color: '#ff3b30', read: (m) => m.hls?.playlistErrors },
+      { label: 'segment failures', color: '#f5b301', read: (m) => m.hls?.segmentFailures },
+      { label: 'slow segments', color: '#4aa3ff', read: (m) => m.hls?.slowSegments },
     ],
   },
 ];
@@ -270,6 +292,54 @@ function renderTransport(incidents) {
     `${totals?.suppressedContinuityErrors ?? 0} continuity breaks blamed on them, not on the stream.`;
 }
 
+function playlistName(playlist) {
+  return playlist.playlist < 0 ? 'multivariant' : `#${playlist.playlist}`;
+}
+
+function kbps(bps) {
+  return typeof bps === 'number' ? `${formatNumber(bps / 1000, 0)} kb/s` : '—';
+}
+
+function ms(value) {
+  return typeof value === 'number' ? `${formatNumber(value, 0)} ms` : '—';
+}
+
+/** HLS delivery per playlist: counts since the monitor started, the latest latencies, open incidents. */
+function renderHls(incidents) {
+  const totals = status.hls;
+  hlsPanel.hidden = !totals;
+  if (!totals) return;
+  hlsPlaylistsNode.replaceChildren(
+    ...totals.playlists.map((playlist) =>
+      el(
+        'tr',
+        { 'data-playlist': String(playlist.playlist) },
+        el('th', { scope: 'row', text: playlistName(playlist) }),
+        el('td', { text: String(playlist.playlistFetches) }),
+        el('td', { text: String(playlist.playlistErrors) }),
+        el('td', { text: String(playlist.stalePlaylists) }),
+        el('td', {
+          text: `${playlist.segments} (${playlist.segmentFailures}, ${playlist.slowSegments})`,
+        }),
+        el('td', {
+          text: `${ms(playlist.lastPlaylistLatencyMs)}, ${ms(playlist.lastSegmentDownloadMs)}`,
+        }),
+        el('td', {
+          text: `${kbps(playlist.measuredBitrateBps)} / ${kbps(playlist.declaredBandwidthBps)}`,
+        }),
+      ),
+    ),
+  );
+  const last = status.latest?.hls;
+  const open = incidents.filter((incident) => isHlsKind(incident.kind));
+  hlsFiguresNode.replaceChildren(
+    `Last chunk: ${last?.playlistFetches ?? 0} playlist fetches, ${last?.segments ?? 0} segments, ` +
+      `throughput ${kbps(last?.segmentThroughputBps)}. Segments skipped (queue full) since start: ` +
+      `${totals.skippedSegments}. `,
+    ...(open.length ? open.map(badgeElement) : [el('span', { text: 'No open HLS incident.' })]),
+  );
+}
+
 function renderStatus() {
   if (!status) return;
   titleNode.textContent = status.name || status.id;
@@ -277,8 +347,11 @@ function renderStatus() {
   stateNode.dataset.state = status.state;
   const incidents = [...openIncidents.values()];
   renderTransport(incidents);
+  renderHls(incidents);
   const transportKinds = new Set(transportChecks.map((check) => check.kind));
-  const detectorFigures = Object.entries(status.latest ?? {}).filter(([id]) => id !== 'transport');
+  const detectorFigures = Object.entries(status.latest ?? {}).filter(
+    ([id]) => id !== 'transport' && id !== 'hls',
+  );
   const rows = detectorFigures.map(([detectorId, figures]) => {
     const mine = incidents.filter((incident) => incident.kind === detectorId);
     return el(
@@ -296,7 +369,10 @@ function renderStatus() {
     );
   });
   const others = incidents.filter(
-    (incident) => !(incident.kind in (status.latest ?? {})) && !transportKinds.has(incident.kind),
+    (incident) =>
+      !(incident.kind in (status.latest ?? {})) &&
+      !transportKinds.has(incident.kind) &&
+      !isHlsKind(incident.kind),
   );
   detectorsNode.replaceChildren(
     ...rows,

@@ -18,6 +18,7 @@ import { ChannelIncidents } from '../incidents/channel-incidents.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
 import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
+import { detectionDelaysFor } from './detection-delays.js';
 import { StoredChannels } from './stored-channels.js';
 import type { ChannelInput, LiveEvent, MonitorApi, MonitorCounters } from './monitor-api.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
@@ -350,6 +351,7 @@ export class Monitor implements MonitorApi {
   }
 
   private addRuntime(spec: ChannelSpec, leasedDetectorIds?: readonly string[]): ChannelRuntime {
+    const detectorIds = leasedDetectorIds ?? this.detectorIdsFor(spec);
     const maintenance = this.config.maintenance
       .filter((w) => w.channel === spec.id)
       .map((w) => ({ fromMs: Date.parse(w.fromIso), untilMs: Date.parse(w.untilIso) }));
@@ -361,6 +363,7 @@ export class Monitor implements MonitorApi {
       flappingClearSeconds: this.config.alerts.flappingClearSeconds,
       inMaintenance: (nowMs) => maintenance.some((w) => nowMs >= w.fromMs && nowMs < w.untilMs),
       onTransition: (transition) => this.onIncidentTransition(transition),
+      detectionDelaySeconds: detectionDelaysFor(detectorIds, spec.detectorConfig),
     });
     const runtime = new ChannelRuntime(
       spec,
@@ -381,7 +384,7 @@ export class Monitor implements MonitorApi {
     }
     runtime.supervisor = new ChannelSupervisor({
       channel: spec,
-      detectorIds: leasedDetectorIds ?? this.detectorIdsFor(spec),
+      detectorIds,
       connectTimeoutMs: this.config.worker.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: this.config.worker.heartbeatTimeoutMs,

@@ -20,7 +20,13 @@ import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
 import { detectionDelaysFor } from './detection-delays.js';
 import { StoredChannels } from './stored-channels.js';
-import type { ChannelInput, LiveEvent, MonitorApi, MonitorCounters } from './monitor-api.js';
+import type {
+  ChannelInput,
+  ClusterStatusView,
+  LiveEvent,
+  MonitorApi,
+  MonitorCounters,
+} from './monitor-api.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
 
 /** Where chunk rows go: a batched writer in production. */
@@ -58,6 +64,8 @@ export interface ChannelFence {
   mayRun(channelId: string): boolean;
   /** This process's id in the cluster: session ids start with it. */
   readonly workerId?: string;
+  /** The cluster as the last lease round saw it (metrics, /readyz). */
+  clusterStatus?(): ClusterStatusView;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -301,6 +309,10 @@ export class Monitor implements MonitorApi {
   async evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null> {
     const incident = await this.options.store.getIncident(incidentId);
     return (kind === 'thumbnail' ? incident?.evidence.thumbnailPath : incident?.evidence.clipPath) ?? null;
+  }
+
+  clusterStatus(): ClusterStatusView | null {
+    return this.options.leases?.clusterStatus?.() ?? null;
   }
 
   counters(): MonitorCounters {

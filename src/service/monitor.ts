@@ -11,6 +11,7 @@ import {
   type ChannelConfig,
   type ServiceConfig,
 } from '../config/service-config.js';
+import { effectiveStreamLimits } from '../config/input-limits-config.js';
 import { detectors as allDetectors } from '../detectors/registry.js';
 import { EvidenceQuota } from '../evidence/evidence-quota.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
@@ -402,7 +403,7 @@ export class Monitor implements MonitorApi {
       heartbeatTimeoutMs: this.config.worker.heartbeatTimeoutMs,
       maxRestartBackoffMs: this.config.worker.maxRestartBackoffMs,
       inputPolicy: this.config.inputs,
-      streamLimits: this.config.limits,
+      streamLimits: effectiveStreamLimits(this.config.limits, spec.limits),
       memoryLimitMb: this.config.worker.memoryLimitMb,
       ...(this.options.leases?.workerId ? { sessionPrefix: this.options.leases.workerId } : {}),
       logger: this.options.logger,

@@ -236,6 +236,25 @@ describe('ChannelIncidents: dead channel timelines (raise 5 s, clear 10 s)', () 
     assert.deepEqual(summary(), ['raised silence@18']);
   });
 
+  it('a silence shorter than the wait but longer than its raise time is raised when its end arrives', () => {
+    const { summary } = runTimeline([{ kind: 'silence', startSeconds: 10, endSeconds: 14.2 }], 30, {
+      ruleFor: () => ({ raiseAfterSeconds: 1, clearAfterSeconds: 1, severity: null, enabled: true }),
+    });
+    assert.deepEqual(summary(), ['raised silence@15.5', 'cleared silence@16']);
+  });
+
+  it('a part that was inside a dead channel is not raised late on its own', () => {
+    const { summary } = runTimeline(
+      [
+        { kind: 'black', startSeconds: 10, endSeconds: 14.5 },
+        { kind: 'silence', startSeconds: 10, endSeconds: 14.5 },
+      ],
+      40,
+      { ruleFor: () => ({ raiseAfterSeconds: 8, clearAfterSeconds: 10, severity: null, enabled: true }) },
+    );
+    assert.deepEqual(summary(), []);
+  });
+
   it('freeze alone is raised on its raise time (silence is reported sooner than that)', () => {
     const { summary } = runTimeline([{ kind: 'freeze', startSeconds: 10 }], 60);
     assert.deepEqual(summary(), ['raised freeze@15.5']);

@@ -9,7 +9,8 @@
  *   had time to be reported had it started at the same moment (`detectionDelaySeconds`): halves that start
  *   together give only `dead-channel`. While a dead channel lasts its parts are not raised. A part raised
  *   before the other half came stays open until the `dead-channel` incident is raised, then is cleared into
- *   it (`mergedInto`, `mergedIntoIncidentId`): there is no moment with neither open.
+ *   it (`mergedInto`, `mergedIntoIncidentId`): there is no moment with neither open. A part that lasted its
+ *   raise time but ended during the wait, with no dead channel, is raised when its end arrives.
  * - Flapping: a condition raised more than `flappingMaxRaises` times within `flappingWindowSeconds` clears
  *   only after `flappingClearSeconds`, so it stays one incident instead of a stream of raise/clear pairs.
  * - Maintenance windows: conditions are still tracked, but nothing is raised while a window is active.
@@ -57,6 +58,10 @@ interface Condition {
   incident: Incident | null;
   raisedAtHistoryMs: number[];
   flapping: boolean;
+  /** A part that was covered by a dead channel at some point (so it is never raised late on its own). */
+  inDeadChannel?: boolean;
+  /** Raised at least once (a late raise happens at most once). */
+  raised?: boolean;
 }
 
 const pictureKinds = ['black', 'freeze'];
@@ -173,8 +178,16 @@ export class ChannelIncidents {
         }
         continue;
       }
+      if (suppressed) condition.inDeadChannel = true;
       if (condition.endedAtMs !== null) {
-        this.forgetOrKeep(id, condition, nowMs);
+        const lastedRaiseTime = condition.endedAtMs - condition.startedAtMs >= rule.raiseAfterSeconds * 1000;
+        const late = part && !condition.raised && !condition.inDeadChannel && lastedRaiseTime;
+        if (late && !maintenance && rule.enabled) {
+          // Held back for the other half, which never came: raised now, cleared on its clear time.
+          this.raise(condition, rule, nowMs);
+        } else {
+          this.forgetOrKeep(id, condition, nowMs);
+        }
         continue;
       }
       if (suppressed || maintenance || !rule.enabled) continue;
@@ -234,6 +247,7 @@ export class ChannelIncidents {
     const windowStart = nowMs - this.options.flappingWindowSeconds * 1000;
     condition.raisedAtHistoryMs = [...condition.raisedAtHistoryMs.filter((t) => t >= windowStart), nowMs];
     condition.flapping = condition.raisedAtHistoryMs.length > this.options.flappingMaxRaises;
+    condition.raised = true;
     condition.incident = {
       id: randomUUID(),
       channelId: this.options.channelId,

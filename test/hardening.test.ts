@@ -180,7 +180,7 @@ describe('hardening: input policy, credentials and channel limit through the API
 });
 
 describe('hardening: refused streams and the memory limit with real workers', () => {
-  it('a stream declaring 16K at 240 fps, and an HLS playlist naming a local file, raise input-refused', async () => {
+  it('a stream declaring 16K at 240 fps, a channel over its own limits, and an HLS playlist naming a local file, raise input-refused', async () => {
     const huge = writeY4m(join(media, 'huge.y4m'), 15360, 8640, '240:1', 0);
     // A real local TS clip inside the allowed directory: still not reachable from a remote playlist.
     const clip = join(media, 'clip.ts');
@@ -206,6 +206,8 @@ describe('hardening: refused streams and the memory limit with real workers', ()
       serviceConfig({}, [
         { id: 'huge', url: huge, detectors: ['black'] },
         { id: 'sneaky', url: `http://127.0.0.1:${address.port}/live.m3u8`, detectors: ['black'] },
+        // 25 fps is within the deployment's limits, not within this channel's.
+        { id: 'strict', url: clip, loop: true, detectors: ['black'], limits: { maxFramesPerSecond: 10 } },
       ]),
       pino({ level: 'silent' }),
     );
@@ -234,6 +236,17 @@ describe('hardening: refused streams and the memory limit with real workers', ()
         String(incident.details.reason),
         /picture 15360x8640 over 4096x2160, 240 fps over 120 fps/,
       );
+      const strict = await waitFor(
+        async () =>
+          (await service.monitor.listIncidents({ state: 'open' })).find(
+            (i: Incident) => i.kind === 'input-refused' && i.channelId === 'strict',
+          ),
+        30_000,
+        'an input-refused incident for the channel limits',
+      );
+      assert.equal(strict.details.code, 'STREAM_OVER_LIMITS');
+      assert.match(String(strict.details.reason), /^stream refused before decoding: 25 fps over 10 fps$/);
+      assert.equal(service.monitor.getChannel('strict')?.lastChunkAtMs, null, 'the clip was not decoded');
       assert.equal(service.monitor.getChannel('huge')?.lastChunkAtMs, null, 'no chunk was decoded');
       assert.equal(service.monitor.getChannel('sneaky')?.lastChunkAtMs, null, 'nothing of the file was read');
     } finally {

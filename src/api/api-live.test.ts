@@ -120,6 +120,28 @@ describe('API live: events, probes, metrics', () => {
     assert.deepEqual(await ready.json(), { status: 'ready' });
   });
 
+  it('cluster mode: /readyz and /metrics show the channels no worker has room for', async () => {
+    const cluster = {
+      workerId: 'w1',
+      heldTasks: 2,
+      maxTasks: 2,
+      liveWorkers: 2,
+      tasks: 10,
+      unassignedTasks: 2,
+    };
+    Object.assign(t.api, { clusterStatus: () => cluster });
+    try {
+      const ready = await t.request('/readyz');
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ready', cluster });
+      const metrics = await (await t.request('/metrics')).text();
+      assert.match(metrics, /^streamqc_cluster_unassigned_channels 2$/m);
+      assert.match(metrics, /^streamqc_cluster_held_tasks 2$/m);
+    } finally {
+      Object.assign(t.api, { clusterStatus: undefined });
+    }
+  });
+
   it('serves Prometheus metrics in which every sample line is well formed', async () => {
     t.api.channels.set(
       'two',

@@ -4,7 +4,7 @@
  * MonitorApi; nothing is kept here between scrapes.
  */
 import type { ChannelState, ChannelStatus } from '../service/model.js';
-import type { MonitorApi } from '../service/monitor-api.js';
+import type { ClusterStatusView, MonitorApi } from '../service/monitor-api.js';
 import type { MetricFamily, MetricSample } from './prometheus-text.js';
 import { channelStates } from './views.js';
 import { tsChecks } from '../transport/ts-checks.js';
@@ -170,7 +170,9 @@ export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFami
   const openIncidents = await openIncidentSamples(api);
   const statuses = api.listChannels();
   const counters = api.counters();
+  const cluster = api.clusterStatus?.() ?? null;
   const families: MetricFamily[] = [
+    ...(cluster ? clusterFamilies(cluster) : []),
     {
       name: 'streamqc_ready',
       type: 'gauge',
@@ -287,4 +289,22 @@ export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFami
     ...processFamilies(),
   ];
   return families;
+}
+
+/** Cluster mode: what this worker holds and what no worker has room for (every one at worker.maxChannels). */
+function clusterFamilies(cluster: ClusterStatusView): MetricFamily[] {
+  return [
+    {
+      name: 'streamqc_cluster_held_tasks',
+      type: 'gauge',
+      help: 'Channel tasks this worker holds a lease for.',
+      samples: [{ value: cluster.heldTasks }],
+    },
+    {
+      name: 'streamqc_cluster_unassigned_channels',
+      type: 'gauge',
+      help: 'Channel tasks beyond what every live worker may hold (worker.maxChannels): nobody runs them.',
+      samples: [{ value: cluster.unassignedTasks }],
+    },
+  ];
 }

@@ -198,7 +198,26 @@ const schemas: Readonly<Record<string, JsonSchema>> = {
       },
     },
   },
-  Health: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+  Health: {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string' },
+      cluster: {
+        type: 'object',
+        description:
+          'Cluster mode (/readyz): tasks held here, worker.maxChannels (null: none), live workers, all tasks, and tasks no worker has room for.',
+        properties: {
+          workerId: { type: 'string' },
+          heldTasks: { type: 'integer' },
+          maxTasks: { type: ['integer', 'null'] },
+          liveWorkers: { type: 'integer' },
+          tasks: { type: 'integer' },
+          unassignedTasks: { type: 'integer' },
+        },
+      },
+    },
+  },
   ChannelStatus: channelStatusSchema,
   ChannelList: {
     type: 'object',

@@ -38,7 +38,8 @@ export function systemRoutes({ api, events }: RouteDeps, routes: () => readonly 
       },
       handle: () => {
         if (!api.isReady()) throw new ApiError(503, 'NOT_READY', 'the monitor is not ready');
-        return { kind: 'json', status: 200, body: { status: 'ready' } };
+        const cluster = api.clusterStatus?.() ?? null;
+        return { kind: 'json', status: 200, body: { status: 'ready', ...(cluster ? { cluster } : {}) } };
       },
     }),
     defineRoute({

@@ -102,6 +102,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     ? new LeasedChannels({
         cluster: clusterConfig,
         allDetectorIds: allDetectors.map((d) => d.id),
+        maxChannels: config.worker.maxChannels,
         logger,
       })
     : null;

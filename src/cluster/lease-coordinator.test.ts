@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { createTestSchema, postgresSkip, type TestSchema } from '../test-support/postgres.js';
-import { LeaseCoordinator, type LeaseStore, type LossReason } from './lease-coordinator.js';
+import { fairShare, LeaseCoordinator, type LeaseStore, type LossReason } from './lease-coordinator.js';
 import { PgLeaseStore } from './pg-lease-store.js';
 
 interface Worker {
@@ -37,7 +37,12 @@ describe('lease coordinator (PostgreSQL)', { skip: postgresSkip() }, () => {
     await db.drop();
   });
 
-  async function startWorker(id: string, tasks: readonly string[], leaseSeconds: number): Promise<Worker> {
+  async function startWorker(
+    id: string,
+    tasks: readonly string[],
+    leaseSeconds: number,
+    maxTasks?: number,
+  ): Promise<Worker> {
     const store = new PgLeaseStore({ postgresUrl: db.url, schema: db.schema, queryTimeoutMs: 5000 });
     await store.open();
     const worker: Worker = {
@@ -55,6 +60,7 @@ describe('lease coordinator (PostgreSQL)', { skip: postgresSkip() }, () => {
         checkIntervalSeconds: intervalSeconds,
         tasks: () => tasks,
         logger: pino({ level: 'silent' }),
+        ...(maxTasks === undefined ? {} : { maxTasks }),
         nowMs: () => worker.clockMs,
         events: {
           acquired: () => undefined,
@@ -206,6 +212,42 @@ describe('lease coordinator (PostgreSQL)', { skip: postgresSkip() }, () => {
     await a.coordinator.close();
     await b.coordinator.close();
   });
+
+  it('worker.maxChannels: a worker never holds more, the others take the rest, and what nobody has room for is reported', async () => {
+    const tasks = Array.from({ length: 10 }, (_, i) => `cap-${String(i).padStart(2, '0')}`);
+    const [small, large] = await Promise.all([
+      startWorker('cap-small', tasks, 30, 2),
+      startWorker('cap-large', tasks, 30, 6),
+    ]);
+    assert.ok(small && large);
+    for (let round = 0; round < 3; round++)
+      await Promise.all([small, large].map((w) => w.coordinator.cycle()));
+    assert.deepEqual([held(small).length, held(large).length], [2, 6]);
+    const free = [...(await owners('cap-')).values()].filter((owner) => owner === null);
+    assert.equal(free.length, 2, 'two channels have no worker');
+    assert.deepEqual(small.coordinator.status(), {
+      workerId: 'cap-small',
+      heldTasks: 2,
+      maxTasks: 2,
+      liveWorkers: 2,
+      tasks: 10,
+      unassignedTasks: 2,
+    });
+    assert.equal(large.coordinator.status().unassignedTasks, 2);
+
+    // A third worker with room takes the leftovers; the full ones keep theirs.
+    const third = await startWorker('cap-third', tasks, 30);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([small, large, third].map((w) => w.coordinator.cycle()));
+      // Hand-backs are written once their work has stopped, after the round.
+      await Promise.all([small, large, third].map((w) => w.coordinator.settled()));
+    }
+    assert.deepEqual([held(small).length, held(large).length, held(third).length], [2, 4, 4]);
+    assert.equal(third.coordinator.status().unassignedTasks, 0);
+    const all = [small, large, third].flatMap(held);
+    assert.equal(new Set(all).size, 10);
+    for (const worker of [small, large, third]) await worker.coordinator.close();
+  });
 });
 
 describe('lease coordinator when PostgreSQL is unreachable', () => {
@@ -223,7 +265,7 @@ describe('lease coordinator when PostgreSQL is unreachable', () => {
       release: fail,
       census: async () => {
         await fail();
-        return { liveWorkers: 1, tasks: 1 };
+        return { liveWorkers: 1, tasks: 1, capacities: [Number.POSITIVE_INFINITY] };
       },
       claim: async (_worker, candidates) => {
         await fail();
@@ -270,5 +312,26 @@ describe('lease coordinator when PostgreSQL is unreachable', () => {
     await coordinator.cycle();
     assert.equal(coordinator.token('t')?.generation, 2, 'claimed again with a new generation');
     await coordinator.close();
+  });
+});
+
+describe('fairShare', () => {
+  it('is ceil(tasks / workers) when nobody is near a limit', () => {
+    const none = Number.POSITIVE_INFINITY;
+    assert.equal(fairShare(12, [none, none, none], none), 4);
+    assert.equal(fairShare(10, [none, none, none], none), 4);
+  });
+
+  it('fills the others up when some workers have a lower limit, never past a worker limit', () => {
+    assert.equal(fairShare(10, [2, 100, 100], 2), 2);
+    assert.equal(fairShare(10, [2, 100, 100], 100), 4);
+    assert.equal(fairShare(10, [2, 6], 6), 6);
+    assert.equal(fairShare(10, [2, 6], 2), 2);
+  });
+
+  it('every worker takes its limit when the tasks outnumber them all', () => {
+    assert.equal(fairShare(50, [3, 5], 3), 3);
+    assert.equal(fairShare(50, [3, 5], 5), 5);
+    assert.equal(fairShare(0, [3, 5], 5), 0);
   });
 });

@@ -1,7 +1,12 @@
 /**
  * One worker's side of the lease protocol (docs/SCALE-OUT.md): every check interval it refreshes its
  * heartbeat, adds the tasks it knows, renews what it holds, then claims or hands back tasks to reach its fair
- * share, ceil(tasks / live workers). It tells its owner (the channel placement) what it won and lost.
+ * share. It tells its owner (the channel placement) what it won and lost.
+ *
+ * Capacity: each worker holds at most `maxTasks` (`worker.maxChannels`), published with its heartbeat. The
+ * fair share fills the workers evenly up to their limits (`fairShare`): ceil(tasks / live workers) when
+ * nobody is near its limit, more for the others when some are. When the tasks outnumber what every live
+ * worker may hold, the rest stay unassigned: logged, and in `status()` for the metrics and /readyz.
  *
  * Fencing: each lease has a local deadline on this process's monotonic clock, taken *before* the renewal
  * was sent, plus the lease time. The database's expiry is later than that deadline, and nobody can claim the
@@ -10,7 +15,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { HeldTask, PgLeaseStore } from './pg-lease-store.js';
+import type { ClusterStatusView } from '../service/monitor-api.js';
+import type { ClusterCensus, HeldTask, PgLeaseStore } from './pg-lease-store.js';
+
+export type { ClusterStatusView };
 
 export type LossReason =
   /** The local deadline passed without a successful renewal (database unreachable, process paused). */
@@ -46,8 +54,22 @@ export interface LeaseCoordinatorOptions {
   readonly tasks: () => readonly string[];
   readonly events: LeaseEvents;
   readonly logger: Logger;
+  /** The most tasks this worker holds at once (`worker.maxChannels`); default: no limit. */
+  readonly maxTasks?: number;
   /** Monotonic milliseconds (tests may pass their own). */
   readonly nowMs?: () => number;
+}
+
+/**
+ * One worker's share of `tasks` among live workers with these capacities: the lowest level L such that the
+ * workers, each taking min(capacity, L), hold every task; every worker's capacity when they cannot.
+ */
+export function fairShare(tasks: number, capacities: readonly number[], ownCapacity: number): number {
+  const total = capacities.reduce((sum, capacity) => sum + capacity, 0);
+  if (total <= tasks) return Math.min(ownCapacity, tasks);
+  let level = Math.ceil(tasks / Math.max(1, capacities.length));
+  while (capacities.reduce((sum, capacity) => sum + Math.min(capacity, level), 0) < tasks) level += 1;
+  return Math.min(ownCapacity, level);
 }
 
 interface Lease {
@@ -71,14 +93,18 @@ export class LeaseCoordinator {
   private claimsAllowedAtMs = Number.POSITIVE_INFINITY;
   private closing = false;
   private failing = false;
+  private readonly maxTasks: number;
+  private census: ClusterCensus | null = null;
+  private loggedUnassigned = 0;
 
   constructor(private readonly options: LeaseCoordinatorOptions) {
     this.nowMs = options.nowMs ?? (() => performance.now());
+    this.maxTasks = options.maxTasks ?? Number.POSITIVE_INFINITY;
   }
 
   /** Registers the worker; the first claim waits one interval so that workers started together see each other. */
   async start(): Promise<void> {
-    await this.options.store.heartbeat(this.options.workerId, true);
+    await this.options.store.heartbeat(this.options.workerId, this.maxTasks, true);
     this.claimsAllowedAtMs = this.nowMs() + this.intervalMs();
     this.schedule();
   }
@@ -101,6 +127,19 @@ export class LeaseCoordinator {
 
   heldTaskIds(): string[] {
     return [...this.leases.keys()].filter((id) => this.holds(id));
+  }
+
+  /** What the last round saw (zeros before the first). */
+  status(): ClusterStatusView {
+    const census = this.census;
+    return {
+      workerId: this.options.workerId,
+      heldTasks: this.heldTaskIds().length,
+      maxTasks: Number.isFinite(this.maxTasks) ? this.maxTasks : null,
+      liveWorkers: census?.liveWorkers ?? 0,
+      tasks: census?.tasks ?? 0,
+      unassignedTasks: census ? unassignedOf(census) : 0,
+    };
   }
 
   /** One round: heartbeat, new tasks, renewals, then claims or hand-backs. Never throws. */
@@ -148,7 +187,7 @@ export class LeaseCoordinator {
     this.dropExpired();
     const { store, workerId, leaseSeconds } = this.options;
     try {
-      await store.heartbeat(workerId);
+      await store.heartbeat(workerId, this.maxTasks);
       const known = this.options.tasks();
       const unregistered = known.filter((id) => !this.registeredTasks.has(id));
       await store.addTasks(unregistered);
@@ -191,7 +230,9 @@ export class LeaseCoordinator {
 
   private async balance(known: readonly string[]): Promise<void> {
     const census = await this.options.store.census(this.options.leaseSeconds);
-    const share = Math.ceil(census.tasks / Math.max(1, census.liveWorkers));
+    this.census = census;
+    this.reportUnassigned(census);
+    const share = fairShare(census.tasks, census.capacities, this.maxTasks);
     const active = [...this.leases.values()].filter((lease) => !lease.releasing);
     if (active.length > share) {
       // Hand back the last ones by task id, so the same tasks tend to stay where they are.
@@ -216,6 +257,25 @@ export class LeaseCoordinator {
       );
       this.options.events.acquired(task);
     }
+  }
+
+  /** Every live worker is full: say so once per change, not every round. */
+  private reportUnassigned(census: ClusterCensus): void {
+    const unassigned = unassignedOf(census);
+    if (unassigned === this.loggedUnassigned) return;
+    this.loggedUnassigned = unassigned;
+    const figures = {
+      workerId: this.options.workerId,
+      unassigned,
+      tasks: census.tasks,
+      liveWorkers: census.liveWorkers,
+    };
+    if (unassigned > 0)
+      this.options.logger.warn(
+        figures,
+        'cluster: every live worker is full (worker.maxChannels): channels left unassigned',
+      );
+    else this.options.logger.info(figures, 'cluster: every channel has room on a worker again');
   }
 
   /** A task whose channel was removed here is handed back (another worker that still knows it may take it). */
@@ -267,4 +327,9 @@ export class LeaseCoordinator {
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
+}
+
+function unassignedOf(census: ClusterCensus): number {
+  const capacity = census.capacities.reduce((sum, max) => sum + max, 0);
+  return Math.max(0, census.tasks - capacity);
 }

@@ -86,6 +86,7 @@ describe('leased channels (PostgreSQL)', { skip: postgresSkip() }, () => {
           detectorGroups: groups,
         },
         allDetectorIds,
+        maxChannels: 100,
         logger: pino({ level: 'silent' }),
       });
     const first = cluster('first');
@@ -97,6 +98,10 @@ describe('leased channels (PostgreSQL)', { skip: postgresSkip() }, () => {
       b: ['black', 'freeze', 'silence'],
     });
     assert.equal(first.mayRun('a'), true);
+    assert.deepEqual(
+      { ...first.clusterStatus(), liveWorkers: 1 },
+      { workerId: 'first', heldTasks: 4, maxTasks: 100, liveWorkers: 1, tasks: 4, unassignedTasks: 0 },
+    );
 
     // A second worker joins: fair share is two of the four tasks each.
     const second = cluster('second');

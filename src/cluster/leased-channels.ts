@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/service-config.js';
 import type { ChannelSpec } from '../service/model.js';
 import { tasksOf, type ClusterTask } from './cluster-tasks.js';
-import { LeaseCoordinator } from './lease-coordinator.js';
+import { LeaseCoordinator, type ClusterStatusView } from './lease-coordinator.js';
 import { PgLeaseStore } from './pg-lease-store.js';
 
 /** What this module needs of the monitor. */
@@ -23,6 +23,8 @@ export interface LeasedChannelsOptions {
   readonly cluster: ClusterConfig;
   /** Every detector this worker may run (the registry). */
   readonly allDetectorIds: readonly string[];
+  /** `worker.maxChannels`: the most tasks this worker holds at once. */
+  readonly maxChannels: number;
   readonly logger: Logger;
 }
 
@@ -58,6 +60,7 @@ export class LeasedChannels {
       workerId: this.workerId,
       leaseSeconds: cluster.leaseSeconds,
       checkIntervalSeconds: cluster.checkIntervalSeconds,
+      maxTasks: options.maxChannels,
       tasks: () => this.knownTaskIds(),
       logger: options.logger,
       events: {
@@ -103,6 +106,11 @@ export class LeasedChannels {
       .filter((taskId) => this.channelOf(taskId) === channelId)
       .map((taskId) => this.coordinator.token(taskId))
       .filter((token) => token !== null);
+  }
+
+  /** What the last lease round saw: held tasks, limit, live workers, unassigned tasks. */
+  clusterStatus(): ClusterStatusView {
+    return this.coordinator.status();
   }
 
   /** Stops every channel run here and hands its leases back, then leaves the cluster. */

@@ -20,6 +20,8 @@ export interface ClusterCensus {
   readonly liveWorkers: number;
   /** Every task in the table (all workers' channels). */
   readonly tasks: number;
+  /** Each live worker's most tasks (`worker.maxChannels`); Infinity for a worker that did not say. */
+  readonly capacities: readonly number[];
 }
 
 export interface LeaseStoreOptions {
@@ -87,6 +89,8 @@ export class PgLeaseStore {
         worker_id text PRIMARY KEY,
         started_at timestamptz NOT NULL DEFAULT now(),
         heartbeat_at timestamptz NOT NULL)`);
+      // Added after the first release: tables made by older versions get the column here.
+      await client.query(`ALTER TABLE ${this.workers} ADD COLUMN IF NOT EXISTS max_tasks integer`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.leases} (
         task_id text PRIMARY KEY,
         owner text,
@@ -107,14 +111,15 @@ export class PgLeaseStore {
   }
 
   /**
-   * Registers the worker (or refreshes its heartbeat). `fresh` also frees the leases a previous process with
-   * the same worker id left behind, so a restarted worker takes them back without waiting for expiry.
+   * Registers the worker with the most tasks it takes (or refreshes its heartbeat). `fresh` also frees the
+   * leases a previous process with the same worker id left behind, so a restarted worker takes them back
+   * without waiting for expiry.
    */
-  async heartbeat(workerId: string, fresh = false): Promise<void> {
+  async heartbeat(workerId: string, maxTasks: number, fresh = false): Promise<void> {
     await this.pool.query(
-      `INSERT INTO ${this.workers} (worker_id, heartbeat_at) VALUES ($1, now())
-       ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now()`,
-      [workerId],
+      `INSERT INTO ${this.workers} (worker_id, heartbeat_at, max_tasks) VALUES ($1, now(), $2)
+       ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now(), max_tasks = $2`,
+      [workerId, Number.isFinite(maxTasks) ? maxTasks : null],
     );
     if (fresh) {
       await this.pool.query(`UPDATE ${this.leases} SET owner = NULL, expires_at = NULL WHERE owner = $1`, [
@@ -124,14 +129,15 @@ export class PgLeaseStore {
   }
 
   async census(leaseSeconds: number): Promise<ClusterCensus> {
-    const result = await this.pool.query<{ live: string; tasks: string }>(
-      `SELECT (SELECT count(*) FROM ${this.workers}
-                WHERE heartbeat_at > now() - make_interval(secs => $1)) AS live,
+    const result = await this.pool.query<{ capacities: (number | null)[]; tasks: string }>(
+      `SELECT (SELECT coalesce(array_agg(max_tasks), '{}') FROM ${this.workers}
+                WHERE heartbeat_at > now() - make_interval(secs => $1)) AS capacities,
               (SELECT count(*) FROM ${this.leases}) AS tasks`,
       [leaseSeconds],
     );
     const row = result.rows[0];
-    return { liveWorkers: Number(row?.live ?? 0), tasks: Number(row?.tasks ?? 0) };
+    const capacities = (row?.capacities ?? []).map((max) => max ?? Number.POSITIVE_INFINITY);
+    return { liveWorkers: capacities.length, tasks: Number(row?.tasks ?? 0), capacities };
   }
 
   /** Adds tasks that are not in the table yet (existing ones keep their owner). */

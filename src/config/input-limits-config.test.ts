@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { effectiveStreamLimits } from './input-limits-config.js';
 import { loadServiceConfig, parseServiceConfig } from './service-config.js';
 
 describe('inputs and limits config', () => {
@@ -59,6 +60,67 @@ describe('inputs and limits config', () => {
       (error: Error) => {
         assert.match(error.message, /inputs\.allowedProtocols\.0: /);
         assert.match(error.message, /limits\.maxWidth: /);
+        return true;
+      },
+    );
+  });
+
+  it('a channel may set stricter limits; the worker gets the deployment limits with them', () => {
+    const config = parseServiceConfig(
+      {
+        limits: { maxWidth: 1920, maxHeight: 1080 },
+        channels: [
+          { id: 'a', url: 'udp://239.0.0.1:5000', limits: { maxWidth: 1280, maxFramesPerSecond: 30 } },
+          { id: 'b', url: 'udp://239.0.0.1:5001' },
+        ],
+      },
+      'test',
+    );
+    assert.deepEqual(effectiveStreamLimits(config.limits, config.channels[0]?.limits), {
+      maxWidth: 1280,
+      maxHeight: 1080,
+      maxFramesPerSecond: 30,
+      maxBitsPerSecond: 100_000_000,
+    });
+    assert.deepEqual(effectiveStreamLimits(config.limits, config.channels[1]?.limits), config.limits);
+  });
+
+  it('refuses channel limits above the deployment, not positive or unknown, each by path', () => {
+    assert.throws(
+      () =>
+        parseServiceConfig(
+          {
+            limits: { maxWidth: 1920 },
+            channels: [
+              { id: 'a', url: 'udp://239.0.0.1:5000', limits: { maxWidth: 3840, maxBitsPerSecond: 2e8 } },
+            ],
+          },
+          'test',
+        ),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /channels\.0\.limits\.maxWidth: 3840 is above the deployment's limits\.maxWidth \(1920\); a channel may only be stricter/,
+        );
+        assert.match(
+          error.message,
+          /channels\.0\.limits\.maxBitsPerSecond: 200000000 is above .*\(100000000\)/,
+        );
+        assert.doesNotMatch(error.message, /\n\s+at /, 'no stack trace');
+        return true;
+      },
+    );
+    assert.throws(
+      () =>
+        parseServiceConfig(
+          {
+            channels: [{ id: 'a', url: 'udp://239.0.0.1:5000', limits: { maxHeight: -1, maxPixels: 5 } }],
+          },
+          'test',
+        ),
+      (error: Error) => {
+        assert.match(error.message, /channels\.0\.limits\.maxHeight: /);
+        assert.match(error.message, /channels\.0\.limits: .*maxPixels/);
         return true;
       },
     );

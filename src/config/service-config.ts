@@ -14,7 +14,13 @@ import { postgresStoreDefaults, schemaNamePattern } from '../store/postgres-opti
 import { hlsCheckNames, hlsDetectorId } from '../hls/hls-checks.js';
 import { hlsConfigSchema } from '../hls/hls-config.js';
 import { transportIncidentKinds } from '../transport/ts-checks.js';
-import { channelUrlProblems, inputsConfigSchema, limitsConfigSchema } from './input-limits-config.js';
+import {
+  channelLimitProblems,
+  channelLimitsSchema,
+  channelUrlProblems,
+  inputsConfigSchema,
+  limitsConfigSchema,
+} from './input-limits-config.js';
 
 const severitySchema = z.enum(['info', 'warning', 'critical']);
 
@@ -48,6 +54,8 @@ export const channelSchema = z
      * on them (default). False lets FFmpeg read the protocol itself: no transport checks, a little less CPU.
      */
     transportChecks: z.boolean().optional(),
+    /** This channel's own stream limits, each at most the deployment's `limits` (input-limits-config.ts). */
+    limits: channelLimitsSchema.optional(),
   })
   .strict();
 
@@ -330,6 +338,7 @@ export function crossCheck(config: ServiceConfig): string[] {
     tokenNames.add(token.name);
   });
   problems.push(...channelUrlProblems(config.channels, config.inputs));
+  problems.push(...channelLimitProblems(config.channels, config.limits));
   config.maintenance.forEach((window, index) => {
     if (!seen.has(window.channel))
       problems.push(`maintenance.${index}.channel: no channel '${window.channel}'`);

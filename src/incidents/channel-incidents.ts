@@ -4,7 +4,13 @@
  * (what happened, when) stays apart from alerting (when a person is told).
  *
  * - A picture that is black or frozen while all sound is silent is one `dead-channel` incident (critical),
- *   not three: the parts are suppressed while it lasts, and parts already raised are cleared into it.
+ *   not three. Detectors confirm at different delays (silence after 2 s, freeze after 4 s by default), so a
+ *   part (black, freeze, silence) is raised only once it has held for its raise time *and* the other half
+ *   had time to be reported had it started at the same moment (`detectionDelaySeconds`): halves that start
+ *   together give only `dead-channel`. While a dead channel lasts its parts are not raised. A part raised
+ *   before the other half came stays open until the `dead-channel` incident is raised, then is cleared into
+ *   it (`mergedInto`, `mergedIntoIncidentId`): there is no moment with neither open. A part that lasted its
+ *   raise time but ended during the wait, with no dead channel, is raised when its end arrives.
  * - Flapping: a condition raised more than `flappingMaxRaises` times within `flappingWindowSeconds` clears
  *   only after `flappingClearSeconds`, so it stays one incident instead of a stream of raise/clear pairs.
  * - Maintenance windows: conditions are still tracked, but nothing is raised while a window is active.
@@ -30,6 +36,11 @@ export interface ChannelIncidentsOptions {
   /** True while the channel is in a maintenance window. */
   readonly inMaintenance: (nowMs: number) => boolean;
   readonly onTransition: (transition: IncidentTransition) => void;
+  /**
+   * The longest a condition of this kind may take, after its true start, to be reported (its detector's
+   * minimum duration plus chunk and delivery time). Only the parts of a dead channel use it. Default 0.
+   */
+  readonly detectionDelaySeconds?: (kind: string) => number;
 }
 
 export interface ConditionKey {
@@ -47,10 +58,20 @@ interface Condition {
   incident: Incident | null;
   raisedAtHistoryMs: number[];
   flapping: boolean;
+  /** A part that was covered by a dead channel at some point (so it is never raised late on its own). */
+  inDeadChannel?: boolean;
+  /** Raised at least once (a late raise happens at most once). */
+  raised?: boolean;
 }
 
-const pictureKinds = new Set(['black', 'freeze']);
-const partsOfDeadChannel = new Set(['black', 'freeze', 'silence']);
+const pictureKinds = ['black', 'freeze'];
+const partsOfDeadChannel = new Set([...pictureKinds, 'silence']);
+const deadChannelKind = 'dead-channel';
+
+/** The kinds that make the other half of a dead channel with this part. */
+function otherHalfOf(kind: string): readonly string[] {
+  return kind === 'silence' ? pictureKinds : ['silence'];
+}
 
 function keyOf(kind: string, channel: number | undefined): string {
   return `${kind}|${channel ?? ''}`;
@@ -136,18 +157,17 @@ export class ChannelIncidents {
 
   /** Raises and clears what is due at `nowMs`. Call after each chunk and on a timer. */
   evaluate(nowMs: number): void {
-    this.updateDeadChannel(nowMs);
-    const deadActive = this.isActive(this.conditions.get(keyOf('dead-channel', undefined)));
+    const deadEnabled = this.options.ruleFor(deadChannelKind).enabled;
+    this.updateDeadChannel(nowMs, deadEnabled);
+    const deadActive = this.isActive(this.conditions.get(keyOf(deadChannelKind, undefined)));
     const maintenance = this.options.inMaintenance(nowMs);
     for (const [id, condition] of this.conditions) {
-      const suppressed = deadActive && partsOfDeadChannel.has(condition.kind);
+      const part = deadEnabled && partsOfDeadChannel.has(condition.kind);
+      const suppressed = deadActive && part;
       const rule = this.options.ruleFor(condition.kind);
       if (condition.incident) {
-        if (suppressed) {
-          // The condition itself goes on (it is part of the dead channel); only its incident is folded.
-          this.clear(condition, nowMs, { mergedInto: 'dead-channel' });
-          continue;
-        }
+        // Folded into the dead-channel incident once that is raised (foldIntoDeadChannel), not before.
+        if (suppressed && condition.endedAtMs === null) continue;
         if (condition.endedAtMs === null) continue;
         const clearAfterSeconds = condition.flapping
           ? this.options.flappingClearSeconds
@@ -158,12 +178,41 @@ export class ChannelIncidents {
         }
         continue;
       }
+      if (suppressed) condition.inDeadChannel = true;
       if (condition.endedAtMs !== null) {
-        this.forgetOrKeep(id, condition, nowMs);
+        const lastedRaiseTime = condition.endedAtMs - condition.startedAtMs >= rule.raiseAfterSeconds * 1000;
+        const late = part && !condition.raised && !condition.inDeadChannel && lastedRaiseTime;
+        if (late && !maintenance && rule.enabled) {
+          // Held back for the other half, which never came: raised now, cleared on its clear time.
+          this.raise(condition, rule, nowMs);
+        } else {
+          this.forgetOrKeep(id, condition, nowMs);
+        }
         continue;
       }
       if (suppressed || maintenance || !rule.enabled) continue;
-      if (nowMs - condition.startedAtMs >= rule.raiseAfterSeconds * 1000) this.raise(condition, rule, nowMs);
+      const waitSeconds = Math.max(
+        rule.raiseAfterSeconds,
+        part ? this.otherHalfDelaySeconds(condition.kind) : 0,
+      );
+      if (nowMs - condition.startedAtMs >= waitSeconds * 1000) this.raise(condition, rule, nowMs);
+    }
+    this.foldIntoDeadChannel(nowMs);
+  }
+
+  /** How long the other half of a dead channel may take to be reported after starting with this part. */
+  private otherHalfDelaySeconds(kind: string): number {
+    const delayOf = this.options.detectionDelaySeconds ?? (() => 0);
+    return Math.max(0, ...otherHalfOf(kind).map(delayOf));
+  }
+
+  /** Parts raised before the dead channel formed are cleared into its incident once it is open. */
+  private foldIntoDeadChannel(nowMs: number): void {
+    const dead = this.conditions.get(keyOf(deadChannelKind, undefined));
+    if (!dead?.incident || dead.incident.state !== 'open' || dead.endedAtMs !== null) return;
+    const into = { mergedInto: deadChannelKind, mergedIntoIncidentId: dead.incident.id };
+    for (const condition of this.conditions.values()) {
+      if (condition.incident && partsOfDeadChannel.has(condition.kind)) this.clear(condition, nowMs, into);
     }
   }
 
@@ -172,21 +221,21 @@ export class ChannelIncidents {
   }
 
   /** The picture is black or frozen and every audio channel is silent, at the same time. */
-  private updateDeadChannel(nowMs: number): void {
+  private updateDeadChannel(nowMs: number, enabled: boolean): void {
     let pictureStart: number | null = null;
     let soundStart: number | null = null;
     for (const condition of this.conditions.values()) {
       if (condition.endedAtMs !== null) continue;
-      if (pictureKinds.has(condition.kind))
+      if (pictureKinds.includes(condition.kind))
         pictureStart = Math.min(pictureStart ?? Infinity, condition.startedAtMs);
       const allSilent =
         condition.kind === 'silence' &&
         (condition.channel === undefined || condition.details.allChannels === true);
       if (allSilent) soundStart = Math.min(soundStart ?? Infinity, condition.startedAtMs);
     }
-    const key: ConditionKey = { kind: 'dead-channel' };
-    const dead = this.conditions.get(keyOf('dead-channel', undefined));
-    if (pictureStart !== null && soundStart !== null) {
+    const key: ConditionKey = { kind: deadChannelKind };
+    const dead = this.conditions.get(keyOf(deadChannelKind, undefined));
+    if (enabled && pictureStart !== null && soundStart !== null) {
       if (!this.isActive(dead))
         this.conditionStarted(key, Math.max(pictureStart, soundStart), 'critical', {});
     } else if (this.isActive(dead)) {
@@ -198,6 +247,7 @@ export class ChannelIncidents {
     const windowStart = nowMs - this.options.flappingWindowSeconds * 1000;
     condition.raisedAtHistoryMs = [...condition.raisedAtHistoryMs.filter((t) => t >= windowStart), nowMs];
     condition.flapping = condition.raisedAtHistoryMs.length > this.options.flappingMaxRaises;
+    condition.raised = true;
     condition.incident = {
       id: randomUUID(),
       channelId: this.options.channelId,

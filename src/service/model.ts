@@ -23,6 +23,15 @@ export interface ChannelSpec {
   readonly hls?: Readonly<Record<string, unknown>> | undefined;
   /** UDP/RTP/SRT/HTTP-TS inputs: TR 101 290 checks on the received bytes (default true; false: FFmpeg reads them). */
   readonly transportChecks?: boolean | undefined;
+  /** This channel's stream limits, each at most the deployment's (`channelLimitsSchema`). */
+  readonly limits?:
+    | {
+        readonly maxWidth?: number | undefined;
+        readonly maxHeight?: number | undefined;
+        readonly maxFramesPerSecond?: number | undefined;
+        readonly maxBitsPerSecond?: number | undefined;
+      }
+    | undefined;
 }
 
 export type ChannelState = 'starting' | 'ok' | 'degraded' | 'no-signal' | 'restarting' | 'stopped';

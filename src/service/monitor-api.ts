@@ -28,6 +28,18 @@ export interface MonitorCounters {
   readonly notificationsFailed: number;
 }
 
+/** One cluster worker's view (src/cluster/lease-coordinator.ts), as the metrics and /readyz show it. */
+export interface ClusterStatusView {
+  readonly workerId: string;
+  readonly heldTasks: number;
+  /** `worker.maxChannels` (null: no limit). */
+  readonly maxTasks: number | null;
+  readonly liveWorkers: number;
+  readonly tasks: number;
+  /** Tasks beyond what every live worker together may hold. */
+  readonly unassignedTasks: number;
+}
+
 export interface MonitorApi {
   /** True once storage is open and every enabled channel has been started. */
   isReady(): boolean;
@@ -44,6 +56,8 @@ export interface MonitorApi {
   /** Absolute path of an incident's evidence file, or null. */
   evidenceFile(incidentId: string, kind: 'thumbnail' | 'clip'): Promise<string | null>;
   counters(): MonitorCounters;
+  /** Cluster mode: this worker's view of the leases; absent or null otherwise. */
+  clusterStatus?(): ClusterStatusView | null;
   /** The channel's latest live thumbnail (JPEG, refreshed about every 2 s), or null. */
   liveThumbnail(channelId: string): { readonly jpeg: Buffer; readonly atMs: number } | null;
   /** Live feed for server-sent events; returns the unsubscribe function. */

@@ -11,6 +11,7 @@ import {
   type ChannelConfig,
   type ServiceConfig,
 } from '../config/service-config.js';
+import { effectiveStreamLimits } from '../config/input-limits-config.js';
 import { detectors as allDetectors } from '../detectors/registry.js';
 import { EvidenceQuota } from '../evidence/evidence-quota.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
@@ -18,8 +19,15 @@ import { ChannelIncidents } from '../incidents/channel-incidents.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
 import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
+import { detectionDelaysFor } from './detection-delays.js';
 import { StoredChannels } from './stored-channels.js';
-import type { ChannelInput, LiveEvent, MonitorApi, MonitorCounters } from './monitor-api.js';
+import type {
+  ChannelInput,
+  ClusterStatusView,
+  LiveEvent,
+  MonitorApi,
+  MonitorCounters,
+} from './monitor-api.js';
 import type { ChannelSpec, ChannelStatus, ChunkRecord, Incident, IncidentTransition } from './model.js';
 
 /** Where chunk rows go: a batched writer in production. */
@@ -57,6 +65,8 @@ export interface ChannelFence {
   mayRun(channelId: string): boolean;
   /** This process's id in the cluster: session ids start with it. */
   readonly workerId?: string;
+  /** The cluster as the last lease round saw it (metrics, /readyz). */
+  clusterStatus?(): ClusterStatusView;
 }
 
 /** Stable share of the channels for worker `index` of `count` (FNV-1a of the id). */
@@ -302,6 +312,10 @@ export class Monitor implements MonitorApi {
     return (kind === 'thumbnail' ? incident?.evidence.thumbnailPath : incident?.evidence.clipPath) ?? null;
   }
 
+  clusterStatus(): ClusterStatusView | null {
+    return this.options.leases?.clusterStatus?.() ?? null;
+  }
+
   counters(): MonitorCounters {
     const runtimes = [...this.channels.values()];
     return {
@@ -356,6 +370,7 @@ export class Monitor implements MonitorApi {
   }
 
   private addRuntime(spec: ChannelSpec, leasedDetectorIds?: readonly string[]): ChannelRuntime {
+    const detectorIds = leasedDetectorIds ?? this.detectorIdsFor(spec);
     const maintenance = this.config.maintenance
       .filter((w) => w.channel === spec.id)
       .map((w) => ({ fromMs: Date.parse(w.fromIso), untilMs: Date.parse(w.untilIso) }));
@@ -367,6 +382,7 @@ export class Monitor implements MonitorApi {
       flappingClearSeconds: this.config.alerts.flappingClearSeconds,
       inMaintenance: (nowMs) => maintenance.some((w) => nowMs >= w.fromMs && nowMs < w.untilMs),
       onTransition: (transition) => this.onIncidentTransition(transition),
+      detectionDelaySeconds: detectionDelaysFor(detectorIds, spec.detectorConfig),
     });
     const runtime = new ChannelRuntime(
       spec,
@@ -387,13 +403,13 @@ export class Monitor implements MonitorApi {
     }
     runtime.supervisor = new ChannelSupervisor({
       channel: spec,
-      detectorIds: leasedDetectorIds ?? this.detectorIdsFor(spec),
+      detectorIds,
       connectTimeoutMs: this.config.worker.connectTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: this.config.worker.heartbeatTimeoutMs,
       maxRestartBackoffMs: this.config.worker.maxRestartBackoffMs,
       inputPolicy: this.config.inputs,
-      streamLimits: this.config.limits,
+      streamLimits: effectiveStreamLimits(this.config.limits, spec.limits),
       memoryLimitMb: this.config.worker.memoryLimitMb,
       ...(this.options.leases?.workerId ? { sessionPrefix: this.options.leases.workerId } : {}),
       logger: this.options.logger,

@@ -19,8 +19,19 @@ export interface MemoryOutbox extends NotificationOutboxStore {
 const rowKey = (transitionKey: string, targetId: string): string => `${transitionKey}\u0000${targetId}`;
 
 function publicRow(row: MemoryOutboxRow): OutboxRow {
-  const { claimedBy: _claimedBy, claimedUntilMs: _claimedUntilMs, ...rest } = row;
-  return rest;
+  return {
+    seq: row.seq,
+    transitionKey: row.transitionKey,
+    targetId: row.targetId,
+    incidentId: row.incidentId,
+    payload: row.payload,
+    createdAtMs: row.createdAtMs,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAtMs: row.nextAttemptAtMs,
+    settledAtMs: row.settledAtMs,
+    lastError: row.lastError,
+  };
 }
 
 export function createMemoryOutbox(): MemoryOutbox {

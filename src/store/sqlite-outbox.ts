@@ -97,6 +97,10 @@ export function sqliteOutbox(db: Database.Database, path: string): SqliteOutbox 
       }
     },
     async claimNotifications(request) {
+      // Each target polls every second: looking first, outside a write transaction, keeps an idle poll
+      // from taking the write lock the chunk writer needs.
+      const anyDue = guarded(path, 'read', () => due.all(request.targetId, request.nowMs, request.nowMs, 1));
+      if (anyDue.length === 0) return [];
       return guarded(path, 'write to', () =>
         claimRows.immediate(request.targetId, request.claimer, request.nowMs, request.leaseMs, request.limit),
       );

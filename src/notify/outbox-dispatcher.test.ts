@@ -101,6 +101,28 @@ describe('durable notifications (outbox)', () => {
     );
   });
 
+  it('tries again to store an outcome, so a delivered row is not sent twice', async (t) => {
+    const receiver = await withReceiver(t, () => ({ status: 200 }));
+    const memory = openMemoryStore();
+    let settleFailures = 1;
+    const store: ResultStore = {
+      ...memory,
+      async settleNotification(settlement) {
+        if (settleFailures-- > 0) throw new Error('database is locked');
+        return memory.settleNotification(settlement);
+      },
+    };
+    const notifier = durableNotifier(store, receiver.url);
+    t.after(() => notifier.close());
+    await record(store, notifier, makeTransition());
+    await receiver.waitForRequests(1, 2000);
+    await waitUntil(() => settleFailures < 0, 2000, 'the second try to store the outcome');
+    await notifier.flush(1000);
+
+    assert.equal(receiver.requests.length, 1);
+    assert.equal((await store.listNotifications('inc-1'))[0]?.state, 'delivered');
+  });
+
   it('sends a clear only after its raise, even when the raise is retried', async (t) => {
     const receiver = await withReceiver(t, (_request, index) => ({ status: index === 0 ? 503 : 200 }));
     const store = openMemoryStore();

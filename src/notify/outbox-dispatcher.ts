@@ -53,6 +53,8 @@ interface TargetLoop {
   lastEmptyRound: number;
 }
 
+const settleAttempts = 3;
+const settleRetryMs = 200;
 // Store failures come in runs (the database is down); one warning a minute is enough to notice them.
 const storeWarningIntervalMs = 60_000;
 
@@ -90,13 +92,25 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     row: OutboxRow,
     outcome: Omit<OutboxSettlement, 'transitionKey' | 'targetId' | 'claimer' | 'nowMs'>,
   ): Promise<void> {
-    const held = await store.settleNotification({
+    const settlement: OutboxSettlement = {
       transitionKey: row.transitionKey,
       targetId: row.targetId,
       claimer,
       nowMs: options.now(),
       ...outcome,
-    });
+    };
+    // An outcome not stored means the row is sent again when its claim runs out: worth two more tries
+    // (a busy SQLite file, a PostgreSQL connection lost a moment ago). A third failure goes to the loop.
+    let held = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        held = await store.settleNotification(settlement);
+        break;
+      } catch (error) {
+        if (attempt >= settleAttempts || closing.signal.aborted) throw error;
+        await sleep(settleRetryMs * attempt, closing.signal);
+      }
+    }
     if (!held) {
       logger.warn(
         { target: row.targetId, key: row.transitionKey },

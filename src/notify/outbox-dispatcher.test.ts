@@ -123,6 +123,24 @@ describe('durable notifications (outbox)', () => {
     assert.equal((await store.listNotifications('inc-1'))[0]?.state, 'delivered');
   });
 
+  it('abandons a row it cannot read, with a count, and goes on with the next', async (t) => {
+    const receiver = await withReceiver(t, () => ({ status: 200 }));
+    const store = openMemoryStore();
+    const notifier = durableNotifier(store, receiver.url);
+    t.after(() => notifier.close());
+    const damaged = { transitionKey: 'bad:raised', targetId: 'ops', incidentId: 'bad', createdAtMs: 0 };
+    await store.saveIncident(makeTransition({ incidentId: 'bad' }).incident, [
+      { ...damaged, payload: '{"incident":{}}' },
+    ]);
+    await record(store, notifier, makeTransition());
+    await receiver.waitForRequests(1, 2000);
+    await notifier.flush(1000);
+
+    assert.deepEqual(keysReceived(receiver), ['inc-1:raised']);
+    assert.equal((await store.listNotifications('bad'))[0]?.state, 'abandoned');
+    assert.equal(notifier.counters().failed, 1);
+  });
+
   it('sends a clear only after its raise, even when the raise is retried', async (t) => {
     const receiver = await withReceiver(t, (_request, index) => ({ status: index === 0 ? 503 : 200 }));
     const store = openMemoryStore();

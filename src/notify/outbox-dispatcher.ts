@@ -121,10 +121,8 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
 
   async function handle(loop: TargetLoop, row: OutboxRow): Promise<void> {
     const { target } = loop;
-    let transition: IncidentTransition;
-    try {
-      transition = JSON.parse(row.payload) as IncidentTransition;
-    } catch {
+    const transition = readTransition(row.payload);
+    if (transition === null) {
       counters.failed += 1;
       logger.warn(
         { target: target.id, key: row.transitionKey },
@@ -301,4 +299,20 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       }
     },
   };
+}
+
+/** The stored transition, or null when the row was not written by this code (a damaged or edited row). */
+function readTransition(payload: string): IncidentTransition | null {
+  try {
+    const value = JSON.parse(payload) as Partial<IncidentTransition> | null;
+    const incident = value?.incident;
+    const usable =
+      typeof value?.key === 'string' &&
+      typeof value.kind === 'string' &&
+      typeof incident?.id === 'string' &&
+      typeof incident.severity === 'string';
+    return usable ? (value as IncidentTransition) : null;
+  } catch {
+    return null;
+  }
 }

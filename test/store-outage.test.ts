@@ -18,12 +18,16 @@ import type { ChunkRecord } from '../src/service/model.js';
 import { limitFileSize } from '../src/store/file-faults.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { fixtureDirectory, fixturePath } from '../src/synth/fixtures.js';
+import { startReceiver } from '../src/test-support/local-receiver.js';
 
 describe('database outage under a running service', () => {
   it('keeps analysing, then stores every second and every incident exactly once', async (t) => {
     const directory = mkdtempSync(join(tmpdir(), 'streamqc-outage-'));
     const databasePath = join(directory, 'results.db');
     const black = await fixturePath('black.mp4');
+    // Notifications wait in the outbox with their incident: those raised during the outage go out after it.
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
     const config = parseServiceConfig(
       {
         http: { port: 0 },
@@ -34,6 +38,7 @@ describe('database outage under a running service', () => {
           { id: 'one', url: black, loop: true, detectors: ['black', 'silence'] },
           { id: 'two', url: black, loop: true, detectors: ['black', 'silence'] },
         ],
+        notifications: [{ id: 'ops', kind: 'webhook', url: receiver.url }],
       },
       'store outage test',
     );
@@ -93,6 +98,13 @@ describe('database outage under a running service', () => {
       const storedIds = stored.map((incident) => incident.id);
       assert.equal(new Set(storedIds).size, storedIds.length, 'no incident stored twice');
       for (const id of raised) assert.ok(storedIds.includes(id), `incident ${id} stored`);
+      const sentKeys = receiver.requests.map((request) => String(request.headers['idempotency-key']));
+      assert.equal(
+        new Set(sentKeys).size,
+        sentKeys.length,
+        `no notification sent twice: ${sentKeys.join(' ')}`,
+      );
+      for (const id of raised) assert.ok(sentKeys.includes(`${id}:raised`), `incident ${id} notified`);
     } finally {
       await store.close();
       rmSync(directory, { recursive: true, force: true });

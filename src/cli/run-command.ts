@@ -128,7 +128,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         Object.entries(target).filter(([, value]) => value !== undefined),
       ) as unknown as NotificationTarget,
   );
-  const notifier = createNotifier({ targets, logger });
+  // Durable: notifications wait in the store's outbox, so a restart resumes them (src/notify/notifier.ts).
+  const notifier = createNotifier({ targets, logger, outbox: { store } });
   const monitor = new Monitor({
     config,
     store,

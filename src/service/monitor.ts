@@ -16,6 +16,7 @@ import { detectors as allDetectors } from '../detectors/registry.js';
 import { EvidenceQuota } from '../evidence/evidence-quota.js';
 import { StreamqcError } from '../errors/streamqc-error.js';
 import { ChannelIncidents } from '../incidents/channel-incidents.js';
+import type { OutboxEntry } from '../store/notification-outbox.js';
 import type { IncidentFilter, ResultStore } from '../store/result-store.js';
 import { ChannelRuntime } from './channel-runtime.js';
 import { ChannelSupervisor } from './channel-supervisor.js';
@@ -40,6 +41,9 @@ export interface ChunkSink {
 /** Where incident transitions go besides storage and the live feed. */
 export interface TransitionSink {
   notify(transition: IncidentTransition): void;
+  /** Durable notifications: rows stored with the incident (one write), then `wake` once they are stored. */
+  outboxEntries?(transition: IncidentTransition): readonly OutboxEntry[];
+  wake?(): void;
   flush(timeoutMs: number): Promise<void>;
   counters(): { readonly failed: number };
   close(): Promise<void>;
@@ -87,6 +91,8 @@ export class Monitor implements MonitorApi {
   private readonly leasedDetectorIds = new Map<string, readonly string[]>();
   /** Incidents whose save failed (store down): the latest version of each, saved again on every tick. */
   private readonly unsavedIncidents = new Map<string, Incident>();
+  /** Outbox rows of those incidents, saved with them (in order; an array is replaced, never changed). */
+  private readonly unsavedNotifications = new Map<string, readonly OutboxEntry[]>();
   /** The running save of `unsavedIncidents`: one at a time, so an older version never lands last. */
   private savingIncidents: Promise<void> | null = null;
   private pruning: Promise<void> | null = null;
@@ -452,8 +458,12 @@ export class Monitor implements MonitorApi {
     }
   }
 
-  private saveIncident(incident: Incident): void {
+  private saveIncident(incident: Incident, notifications: readonly OutboxEntry[] = []): void {
     this.unsavedIncidents.set(incident.id, incident);
+    if (notifications.length > 0) {
+      const waiting = this.unsavedNotifications.get(incident.id) ?? [];
+      this.unsavedNotifications.set(incident.id, [...waiting, ...notifications]);
+    }
     void this.saveUnsavedIncidents();
   }
 
@@ -476,8 +486,9 @@ export class Monitor implements MonitorApi {
       const next = this.unsavedIncidents.entries().next();
       if (next.done === true) return;
       const [id, incident] = next.value;
+      const notifications = this.unsavedNotifications.get(id) ?? [];
       try {
-        await this.options.store.saveIncident(incident);
+        await this.options.store.saveIncident(incident, notifications);
       } catch (error) {
         this.options.logger.error(
           {
@@ -489,6 +500,14 @@ export class Monitor implements MonitorApi {
         return;
       }
       if (this.unsavedIncidents.get(id) === incident) this.unsavedIncidents.delete(id);
+      if (notifications.length > 0) {
+        const waiting = this.unsavedNotifications.get(id) ?? [];
+        if (waiting.length > notifications.length) {
+          // More came while this save ran, with a newer version of the incident: they go with it.
+          this.unsavedNotifications.set(id, waiting.slice(notifications.length));
+        } else this.unsavedNotifications.delete(id);
+        this.options.notifier.wake?.();
+      }
     }
   }
 
@@ -502,7 +521,7 @@ export class Monitor implements MonitorApi {
         this.config.storage.evidenceDirectory,
       );
     }
-    this.saveIncident(transition.incident);
+    this.saveIncident(transition.incident, this.options.notifier.outboxEntries?.(transition));
     this.options.notifier.notify(transition);
     this.live.emit('event', { type: 'incident', transition } satisfies LiveEvent);
     this.options.logger.info(
@@ -566,6 +585,7 @@ export class Monitor implements MonitorApi {
   private async prune(olderThanMs: number): Promise<void> {
     try {
       await this.options.store.pruneChunks(olderThanMs);
+      await this.options.store.pruneNotifications(olderThanMs);
     } catch (error) {
       this.options.logger.error(
         { err: error instanceof Error ? error.message : String(error) },

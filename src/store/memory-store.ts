@@ -1,5 +1,6 @@
 /** A ResultStore in memory: for tests and for `streamqc run --storage memory` (nothing kept after exit). */
 import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
+import { createMemoryOutbox } from './memory-outbox.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -8,6 +9,7 @@ export function openMemoryStore(): ResultStore {
   const channels = new Map<string, ChannelSpec>();
   const chunks = new Map<string, ChunkRecord>();
   const incidents = new Map<string, Incident>();
+  const { add: addNotifications, ...outbox } = createMemoryOutbox();
   // Async like every backend, so a caller that forgets an await fails here too.
   return {
     saveChannel: async (channel) => void channels.set(channel.id, channel),
@@ -28,7 +30,10 @@ export function openMemoryStore(): ResultStore {
         .sort((a, b) => a.startedAtMs - b.startedAtMs)
         .slice(0, limit);
     },
-    saveIncident: async (incident) => void incidents.set(incident.id, incident),
+    async saveIncident(incident, notifications = []) {
+      incidents.set(incident.id, incident);
+      addNotifications(notifications);
+    },
     getIncident: async (id) => incidents.get(id) ?? null,
     async listIncidents(filter: IncidentFilter) {
       return [...incidents.values()]
@@ -53,6 +58,7 @@ export function openMemoryStore(): ResultStore {
       }
       return removed;
     },
+    ...outbox,
     close: async () => undefined,
   };
 }

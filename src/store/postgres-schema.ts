@@ -51,6 +51,27 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX incidents_by_channel_time ON incidents (channel_id, started_at_ms);
   CREATE INDEX incidents_by_state_time ON incidents (state, started_at_ms);
   `,
+  // 2: the notification outbox (notification-outbox.ts): one row per incident transition and target.
+  `
+  CREATE TABLE notification_outbox (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    transition_key text COLLATE "C" NOT NULL,
+    target_id text COLLATE "C" NOT NULL,
+    incident_id text COLLATE "C" NOT NULL,
+    payload text NOT NULL,
+    state text NOT NULL,
+    attempts integer NOT NULL,
+    created_at_ms double precision NOT NULL,
+    next_attempt_at_ms double precision NOT NULL,
+    claimed_by text,
+    claimed_until_ms double precision,
+    settled_at_ms double precision,
+    last_error text,
+    UNIQUE (transition_key, target_id)
+  );
+  CREATE INDEX notification_outbox_pending ON notification_outbox (target_id, seq) WHERE state = 'pending';
+  CREATE INDEX notification_outbox_by_incident ON notification_outbox (incident_id, seq);
+  `,
 ];
 
 export const postgresSchemaVersion = postgresMigrations.length;

@@ -12,6 +12,8 @@ import { redactUrl, type ChannelSpec, type ChunkRecord, type Incident } from '..
 import { assertValidChunkRecord } from './chunk-record-check.js';
 import { guardedQuery, postgresStoreError } from './postgres-errors.js';
 import { postgresStoreDefaults, schemaNamePattern, type PostgresStoreOptions } from './postgres-options.js';
+import type { OutboxEntry } from './notification-outbox.js';
+import { insertOutboxSql, insertOutboxValues, postgresOutbox } from './postgres-outbox.js';
 import { migratePostgres } from './postgres-schema.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
 
@@ -209,30 +211,47 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       return result.rows.map(chunkFromRow);
     },
-    async saveIncident(incident: Incident): Promise<void> {
+    async saveIncident(incident: Incident, notifications: readonly OutboxEntry[] = []): Promise<void> {
       const row = incidentToRow(incident);
-      await write(() =>
-        pool.query({
-          name: 'streamqc-save-incident',
-          text: saveIncidentSql,
-          values: [
-            row.id,
-            row.channel_id,
-            row.kind,
-            row.severity,
-            row.state,
-            row.started_at_ms,
-            row.raised_at_ms,
-            row.closed_at_ms,
-            row.acknowledged_at_ms,
-            row.acknowledged_by,
-            row.channel,
-            row.details,
-            row.thumbnail_path,
-            row.clip_path,
-          ],
-        }),
-      );
+      const saveQuery = {
+        name: 'streamqc-save-incident',
+        text: saveIncidentSql,
+        values: [
+          row.id,
+          row.channel_id,
+          row.kind,
+          row.severity,
+          row.state,
+          row.started_at_ms,
+          row.raised_at_ms,
+          row.closed_at_ms,
+          row.acknowledged_at_ms,
+          row.acknowledged_by,
+          row.channel,
+          row.details,
+          row.thumbnail_path,
+          row.clip_path,
+        ],
+      };
+      if (notifications.length === 0) {
+        await write(() => pool.query(saveQuery));
+        return;
+      }
+      // The incident and its outbox rows in one transaction: a notification exists only with its incident.
+      await write(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(saveQuery);
+          await client.query(insertOutboxSql, insertOutboxValues(notifications));
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
     },
     async getIncident(id: string): Promise<Incident | null> {
       const result = await read(() =>
@@ -249,6 +268,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const result = await write(() => pool.query(pruneChunksSql, [olderThanMs]));
       return result.rowCount ?? 0;
     },
+    ...postgresOutbox(pool, read, write),
     close(): Promise<void> {
       closing ??= pool.end().catch((error: unknown) => {
         throw postgresStoreError(error, name, 'write to');

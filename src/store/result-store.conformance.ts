@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { ChunkRecord, Incident } from '../service/model.js';
+import { describeOutboxConformance } from './notification-outbox.conformance.js';
 import { baseTimeMs, exampleChannel, exampleChunk, exampleIncident } from './result-store.fixtures.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
 
@@ -257,4 +258,5 @@ export function describeResultStoreConformance(name: string, open: () => Promise
       }
     });
   });
+  describeOutboxConformance(name, open);
 }

@@ -4,6 +4,7 @@
  * Every method returns a Promise (PostgreSQL answers over the network); a failure is a rejection.
  */
 import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
+import type { NotificationOutboxStore, OutboxEntry } from './notification-outbox.js';
 
 /** Every field that is set must match. The time window is on `startedAtMs`: sinceMs <= t < untilMs. */
 export interface IncidentFilter {
@@ -15,7 +16,7 @@ export interface IncidentFilter {
   readonly limit?: number;
 }
 
-export interface ResultStore {
+export interface ResultStore extends NotificationOutboxStore {
   /** Channels added at runtime survive a restart. */
   saveChannel(channel: ChannelSpec): Promise<void>;
   /** Removes the channel only: its chunks stay until pruned, its incidents stay (history). */
@@ -29,8 +30,11 @@ export interface ResultStore {
   writeChunks(records: readonly ChunkRecord[]): Promise<void>;
   /** Rows with fromMs <= startedAtMs < toMs, oldest first; `limit` keeps the oldest rows. */
   queryChunks(channelId: string, fromMs: number, toMs: number, limit?: number): Promise<ChunkRecord[]>;
-  /** Inserts or replaces an incident by id. */
-  saveIncident(incident: Incident): Promise<void>;
+  /**
+   * Inserts or replaces an incident by id, and in the same transaction adds its notification outbox rows
+   * (notification-outbox.ts); a row whose (transition key, target) is already there is left as it is.
+   */
+  saveIncident(incident: Incident, notifications?: readonly OutboxEntry[]): Promise<void>;
   getIncident(id: string): Promise<Incident | null>;
   /** Newest `startedAtMs` first (ties: id descending); `limit` keeps the newest. */
   listIncidents(filter: IncidentFilter): Promise<Incident[]>;

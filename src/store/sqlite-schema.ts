@@ -47,6 +47,28 @@ export const migrations: readonly string[] = [
   CREATE INDEX incidents_by_channel_time ON incidents (channel_id, started_at_ms);
   CREATE INDEX incidents_by_state_time ON incidents (state, started_at_ms);
   `,
+  // 2: the notification outbox (notification-outbox.ts): one row per incident transition and target.
+  `
+  CREATE TABLE notification_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    transition_key TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    next_attempt_at_ms INTEGER NOT NULL,
+    claimed_by TEXT,
+    claimed_until_ms INTEGER,
+    settled_at_ms INTEGER,
+    last_error TEXT,
+    UNIQUE (transition_key, target_id)
+  );
+  -- The claim: a target's pending rows in order; the partial index holds only what is still to send.
+  CREATE INDEX notification_outbox_pending ON notification_outbox (target_id, seq) WHERE state = 'pending';
+  CREATE INDEX notification_outbox_by_incident ON notification_outbox (incident_id, seq);
+  `,
 ];
 
 export const schemaVersion = migrations.length;

@@ -13,6 +13,8 @@ import type { ChannelSpec, ChunkRecord, Incident } from '../service/model.js';
 import { assertValidChunkRecord } from './chunk-record-check.js';
 import type { IncidentFilter, ResultStore } from './result-store.js';
 import { guarded, storeError } from './sqlite-errors.js';
+import type { OutboxEntry } from './notification-outbox.js';
+import { sqliteOutbox } from './sqlite-outbox.js';
 import { migrate } from './sqlite-schema.js';
 import {
   incidentFromRow,
@@ -170,6 +172,14 @@ export function openSqliteStore(options: SqliteStoreOptions): ResultStore {
     }
   });
 
+  const { insertWithinTransaction: insertNotifications, ...outbox } = sqliteOutbox(db, path);
+  const saveIncidentWithNotifications = db.transaction(
+    (incident: Incident, notifications: readonly OutboxEntry[]) => {
+      saveIncident.run(incidentToRow(incident));
+      insertNotifications(notifications);
+    },
+  );
+
   let closed = false;
 
   return {
@@ -198,8 +208,8 @@ export function openSqliteStore(options: SqliteStoreOptions): ResultStore {
       const rows = guarded(path, 'read', () => queryChunks.all(channelId, fromMs, toMs, sqlLimit(limit)));
       return rows.map(chunkFromRow);
     },
-    async saveIncident(incident: Incident): Promise<void> {
-      guarded(path, 'write to', () => saveIncident.run(incidentToRow(incident)));
+    async saveIncident(incident: Incident, notifications: readonly OutboxEntry[] = []): Promise<void> {
+      guarded(path, 'write to', () => saveIncidentWithNotifications.immediate(incident, notifications));
     },
     async getIncident(id: string): Promise<Incident | null> {
       const row = guarded(path, 'read', () => getIncident.get(id));
@@ -219,6 +229,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ResultStore {
     async pruneChunks(olderThanMs: number): Promise<number> {
       return guarded(path, 'write to', () => pruneChunks.run(olderThanMs).changes);
     },
+    ...outbox,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

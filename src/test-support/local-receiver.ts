@@ -30,6 +30,8 @@ export interface LocalReceiver {
 
 export async function startReceiver(
   reply: (request: ReceivedRequest, index: number) => Reply | Promise<Reply> = () => ({ status: 200 }),
+  /** A fixed port (a receiver that comes back where it was); default: one the system picks. */
+  port = 0,
 ): Promise<LocalReceiver> {
   const requests: ReceivedRequest[] = [];
   const server = createServer((incoming, response) => {
@@ -50,10 +52,10 @@ export async function startReceiver(
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hooks/T000/B000/secret-token-xyz`,
+    url: `http://127.0.0.1:${address.port}/hooks/T000/B000/secret-token-xyz`,
     requests,
     async waitForRequests(count, timeoutMs = 1500) {
       await waitUntil(

@@ -247,13 +247,22 @@ async function runSessions(
  * file-backed and the same in every worker) among the processes that map them. Null elsewhere.
  */
 function proportionalMemoryMb(): { pssMb?: number } {
+  const now = Date.now();
+  if (now - pssReadAtMs < pssIntervalMs) return lastPss;
+  pssReadAtMs = now;
   try {
     const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
-    return match?.[1] ? { pssMb: Math.round(Number(match[1]) / 1024) } : {};
+    lastPss = match?.[1] ? { pssMb: Math.round(Number(match[1]) / 1024) } : {};
   } catch {
-    return {};
+    lastPss = {};
   }
+  return lastPss;
 }
+
+/** The kernel walks every mapping to total PSS: read it every 10 s, not with every heartbeat. */
+const pssIntervalMs = 10_000;
+let pssReadAtMs = -Infinity;
+let lastPss: { pssMb?: number } = {};
 
 function startHeartbeat(intervalMs: number, frames: { count: number }): NodeJS.Timeout {
   let lastCpu = process.cpuUsage();

@@ -91,6 +91,8 @@ interface Trial {
   readonly channels: number;
   readonly maxLagSeconds: number;
   readonly cpuPercentPerChannel: number;
+  /** The monitor process (this one: API, store, incidents, notifications) over the trial, per channel. */
+  readonly servicePercentPerChannel: number;
   readonly rssMbPerChannel: number;
   readonly pssMbPerChannel: number;
   readonly alertLatenciesSeconds: number[];
@@ -141,7 +143,9 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
   while (Date.now() < startDeadline && service.monitor.listChannels().some((c) => c.lastChunkAtMs === null))
     await sleep(500);
   await sleep(3000);
-  const sampleUntil = Date.now() + runSeconds * 1000;
+  const serviceCpuBefore = process.cpuUsage();
+  const sampleFrom = Date.now();
+  const sampleUntil = sampleFrom + runSeconds * 1000;
   while (Date.now() < sampleUntil) {
     const now = Date.now();
     for (const status of service.monitor.listChannels()) {
@@ -153,6 +157,8 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     }
     await sleep(1000);
   }
+  const serviceCpu = process.cpuUsage(serviceCpuBefore);
+  const servicePercent = ((serviceCpu.user + serviceCpu.system) / 1000 / (Date.now() - sampleFrom)) * 100;
   const pss: number[] = [];
   for (const channel of service.monitor.listChannels()) {
     if (channel.rssMb !== undefined) rss.push(channel.rssMb);
@@ -170,6 +176,7 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     channels: channelCount,
     maxLagSeconds,
     cpuPercentPerChannel: mean(cpu),
+    servicePercentPerChannel: servicePercent / channelCount,
     rssMbPerChannel: mean(rss),
     pssMbPerChannel: mean(pss),
     alertLatenciesSeconds,
@@ -212,9 +219,12 @@ for (const format of formats) {
     basePort += n + 10;
     const ok = result.maxLagSeconds < 2;
     const latencies = result.alertLatenciesSeconds.map((s) => s.toFixed(1)).join(', ') || 'none received';
+    const perChannel = result.cpuPercentPerChannel + result.servicePercentPerChannel;
     process.stdout.write(
       `${n} channel(s): max lag ${result.maxLagSeconds.toFixed(2)} s ${ok ? 'real time' : 'BEHIND'}, ` +
-        `CPU ${result.cpuPercentPerChannel.toFixed(0)}% per channel (${(100 / result.cpuPercentPerChannel).toFixed(1)} channels per core by CPU), RSS ${result.rssMbPerChannel.toFixed(0)} MB (PSS ${result.pssMbPerChannel.toFixed(0)} MB) per channel, ` +
+        `CPU ${result.cpuPercentPerChannel.toFixed(0)}% worker + ${result.servicePercentPerChannel.toFixed(1)}% monitor per channel ` +
+        `(${(cpus().length / (perChannel / 100)).toFixed(1)} channels on ${cpus().length} cores by CPU, ${(((liveDecodeCpu * 100) / perChannel) * 100).toFixed(0)}% of live decode-only), ` +
+        `RSS ${result.rssMbPerChannel.toFixed(0)} MB (PSS ${result.pssMbPerChannel.toFixed(0)} MB) per channel, ` +
         `alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
     );
     results.set(n, ok);

@@ -126,6 +126,9 @@ describe('ChannelIncidents', () => {
     assert.ok(leftOpen);
     restarted.incidents.adopt(leftOpen, s(100));
     restarted.incidents.evaluate(s(110));
+    restarted.incidents.evaluate(s(130));
+    // Once cleared, an adopted incident is not raised again (a part of a dead channel that was held back
+    // for the other half is raised late; an adopted one was raised by the previous owner).
     assert.deepEqual(restarted.summary(), ['cleared black@110']);
   });
 });

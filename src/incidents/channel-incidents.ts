@@ -130,6 +130,8 @@ export class ChannelIncidents {
       incident,
       raisedAtHistoryMs: [incident.raisedAtMs],
       flapping: false,
+      // Raised by the previous owner: never raised again late as a part of a dead channel.
+      raised: true,
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run build && tsx scripts/worker-memory.ts --minutes 12 [--warmup-minutes 3] [--clip news]
+ * `npm run soak:worker -- --minutes 12 [--warmup-minutes 3] [--clip news]
  *   [--udp-port 26000] [--env MALLOC_ARENA_MAX=2] [--snapshots DIR] [--label NAME] [--exec-path WRAPPER]`
  *
  * One channel worker (the compiled dist/service/channel-worker-main.js, forked with the supervisor's V8

@@ -57,8 +57,9 @@ describe('encodeJpeg', () => {
   });
 
   it('keeps resident memory flat over many thumbnails once warm', async () => {
-    // The leak cost about 40 MB over these 1000 calls. The warm-up lets the thread pool's malloc arenas and
-    // V8's heap reach their working size first (about 1500 calls, measured).
+    // The leak cost about 100 MB over these 2500 calls. The warm-up lets the thread pool's malloc arenas and
+    // V8's heap reach their working size first (about 1500 calls, measured); on a loaded machine an arena can
+    // still grow once afterwards (up to 23 MB seen), hence the margin.
     // Garbage wrappers are collected before each reading, so what is left is FFmpeg's own memory.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
@@ -66,10 +67,10 @@ describe('encodeJpeg', () => {
     for (let i = 0; i < 1500; i++) await encodeJpeg(picture, 320);
     gc();
     const beforeBytes = process.memoryUsage.rss();
-    for (let i = 0; i < 1000; i++) assert.ok(await encodeJpeg(picture, 320));
+    for (let i = 0; i < 2500; i++) assert.ok(await encodeJpeg(picture, 320));
     gc();
     const grownMb = (process.memoryUsage.rss() - beforeBytes) / 1024 / 1024;
     picture.free();
-    assert.ok(grownMb < 15, `RSS grew ${grownMb.toFixed(1)} MB over 1000 thumbnails`);
+    assert.ok(grownMb < 40, `RSS grew ${grownMb.toFixed(1)} MB over 2500 thumbnails`);
   });
 });

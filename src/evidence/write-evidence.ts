@@ -113,15 +113,6 @@ export async function encodeJpeg(picture: Frame, maxWidth: number): Promise<Buff
   const width = Math.max(2, Math.round((picture.width * scale) / 2) * 2);
   const height = Math.max(2, Math.round((picture.height * scale) / 2) * 2);
   const scaler = new SoftwareScaleContext();
-  scaler.getContext(
-    picture.width,
-    picture.height,
-    picture.format as never,
-    width,
-    height,
-    AV_PIX_FMT_YUVJ420P,
-    SWS_BILINEAR,
-  );
   const converted = new Frame();
   converted.alloc();
   converted.format = AV_PIX_FMT_YUVJ420P;
@@ -132,7 +123,19 @@ export async function encodeJpeg(picture: Frame, maxWidth: number): Promise<Buff
   const packet = new Packet();
   packet.alloc();
   try {
-    if (!codec || scaler.initContext() < 0 || converted.getBuffer(32) < 0) return null;
+    // sws_getContext hands back a context already initialised, and throws here when it cannot make one. It
+    // must not be initialised again (initContext): that allocates its filters a second time and loses the
+    // first set, about 40 KB for every thumbnail, which was the channel workers' steady RSS growth.
+    scaler.getContext(
+      picture.width,
+      picture.height,
+      picture.format as never,
+      width,
+      height,
+      AV_PIX_FMT_YUVJ420P,
+      SWS_BILINEAR,
+    );
+    if (!codec || converted.getBuffer(32) < 0) return null;
     if (scaler.scaleFrameSync(converted, picture) < 0) return null;
     encoder.allocContext3(codec);
     encoder.width = width;
@@ -145,6 +148,8 @@ export async function encodeJpeg(picture: Frame, maxWidth: number): Promise<Buff
     await encoder.sendFrame(null);
     if ((await encoder.receivePacket(packet)) < 0 || !packet.data) return null;
     return Buffer.from(packet.data);
+  } catch {
+    return null;
   } finally {
     packet.free();
     encoder.freeContext();

@@ -60,11 +60,17 @@ interface RunningDetector {
 export interface DetectorPipelineOptions {
   /** Called for every open and close as it happens (live alerting). */
   readonly onTransition?: (detectorId: string, transition: EventTransition) => void;
+  /**
+   * Keep every event for `events()` (default true: a report lists them all). A live channel's session has
+   * no end and no report: its transitions go out through `onTransition`, and keeping each event too would
+   * grow with every hour it runs.
+   */
+  readonly collectEvents?: boolean;
 }
 
 export class DetectorPipeline {
   private readonly running: RunningDetector[];
-  private readonly collector = new EventCollector();
+  private readonly collector: EventCollector | null;
   private readonly failures = new Map<
     string,
     { detector: string; chunkIndex: number | null; message: string; count: number }
@@ -75,6 +81,7 @@ export class DetectorPipeline {
     configured: readonly ConfiguredDetector[],
     private readonly options: DetectorPipelineOptions = {},
   ) {
+    this.collector = options.collectEvents === false ? null : new EventCollector();
     this.running = configured.map(({ detector, config }) => ({
       detector,
       instance: detector.create(config),
@@ -117,11 +124,12 @@ export class DetectorPipeline {
         this.recordFailure(entry.detector.id, null, error);
       }
     }
-    this.collector.closeAll(endSeconds);
+    this.collector?.closeAll(endSeconds);
   }
 
+  /** Every event so far, paired; empty when the pipeline was made with `collectEvents: false`. */
   events(): ReportEvent[] {
-    return this.collector.events();
+    return this.collector?.events() ?? [];
   }
 
   detectorSummaries(): Readonly<Record<string, unknown>> {
@@ -139,7 +147,7 @@ export class DetectorPipeline {
 
   private accept(detectorId: string, transitions: readonly EventTransition[]): void {
     for (const transition of transitions) {
-      this.collector.accept(detectorId, transition);
+      this.collector?.accept(detectorId, transition);
       this.options.onTransition?.(detectorId, transition);
     }
   }

@@ -130,7 +130,9 @@ async function runSession(
     closeLiveInput();
     throw error;
   }
+  // No report at the end of a live session: events go out as transitions, and none is kept here.
   const pipeline = new DetectorPipeline(configured, {
+    collectEvents: false,
     onTransition: (detector, transition) => send({ type: 'transition', sessionId, detector, transition }),
   });
   const stats = emptyDecodeStats();

@@ -166,16 +166,22 @@ export class VideoFrameConverter {
     if (!this.scaler || key !== this.scalerKey) {
       this.scaler?.freeContext();
       this.scaler = new SoftwareScaleContext();
-      this.scaler.getContext(
-        decoded.width,
-        decoded.height,
-        decoded.format as unknown as Parameters<SoftwareScaleContext['getContext']>[2],
-        decoded.width,
-        decoded.height,
-        AV_PIX_FMT_GRAY8,
-        SWS_POINT,
-      );
-      if (this.scaler.initContext() < 0) return null;
+      // getContext hands back an initialised context (and throws when it cannot make one); initialising it
+      // again would allocate its filters twice and lose the first set (see encodeJpeg).
+      try {
+        this.scaler.getContext(
+          decoded.width,
+          decoded.height,
+          decoded.format as unknown as Parameters<SoftwareScaleContext['getContext']>[2],
+          decoded.width,
+          decoded.height,
+          AV_PIX_FMT_GRAY8,
+          SWS_POINT,
+        );
+      } catch {
+        this.scaler = null;
+        return null;
+      }
       this.scalerKey = key;
     }
     const gray = new Frame();

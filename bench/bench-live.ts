@@ -10,7 +10,7 @@
  * trial's CPU and memory go to .cache/bench-costs.json (or $STREAMQC_BENCH_COSTS) for `streamqc plan`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,12 +87,30 @@ function decodeOnlyCpuPerMediaSecond(file: string, mode: 'decode' | 'decode-live
   return measured.cpuSeconds / measured.mediaSeconds;
 }
 
+/** CPU seconds (user + system) the processes have used so far, from /proc (0 where unreadable). */
+function processesCpuSeconds(pids: readonly (number | undefined)[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Not Linux, or the process has gone.
+    }
+  }
+  return ticks / 100;
+}
+
 interface Trial {
   readonly channels: number;
   readonly maxLagSeconds: number;
   readonly cpuPercentPerChannel: number;
   /** The monitor process (this one: API, store, incidents, notifications) over the trial, per channel. */
   readonly servicePercentPerChannel: number;
+  /** The UDP sender processes, which share the machine here but not in production, per channel. */
+  readonly senderPercentPerChannel: number;
   readonly rssMbPerChannel: number;
   readonly pssMbPerChannel: number;
   readonly alertLatenciesSeconds: number[];
@@ -144,6 +162,7 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     await sleep(500);
   await sleep(3000);
   const serviceCpuBefore = process.cpuUsage();
+  const sendersCpuBefore = processesCpuSeconds(senders.map((sender) => sender.pid));
   const sampleFrom = Date.now();
   const sampleUntil = sampleFrom + runSeconds * 1000;
   while (Date.now() < sampleUntil) {
@@ -158,6 +177,7 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     await sleep(1000);
   }
   const serviceCpu = process.cpuUsage(serviceCpuBefore);
+  const sendersCpu = processesCpuSeconds(senders.map((sender) => sender.pid)) - sendersCpuBefore;
   const servicePercent = ((serviceCpu.user + serviceCpu.system) / 1000 / (Date.now() - sampleFrom)) * 100;
   const pss: number[] = [];
   for (const channel of service.monitor.listChannels()) {
@@ -177,6 +197,7 @@ async function trial(file: string, channelCount: number, basePort: number): Prom
     maxLagSeconds,
     cpuPercentPerChannel: mean(cpu),
     servicePercentPerChannel: servicePercent / channelCount,
+    senderPercentPerChannel: ((sendersCpu * 1000) / (Date.now() - sampleFrom)) * (100 / channelCount),
     rssMbPerChannel: mean(rss),
     pssMbPerChannel: mean(pss),
     alertLatenciesSeconds,
@@ -224,6 +245,7 @@ for (const format of formats) {
       `${n} channel(s): max lag ${result.maxLagSeconds.toFixed(2)} s ${ok ? 'real time' : 'BEHIND'}, ` +
         `CPU ${result.cpuPercentPerChannel.toFixed(0)}% worker + ${result.servicePercentPerChannel.toFixed(1)}% monitor per channel ` +
         `(${(cpus().length / (perChannel / 100)).toFixed(1)} channels on ${cpus().length} cores by CPU, ${(((liveDecodeCpu * 100) / perChannel) * 100).toFixed(0)}% of live decode-only), ` +
+        `senders ${result.senderPercentPerChannel.toFixed(1)}% per channel, ` +
         `RSS ${result.rssMbPerChannel.toFixed(0)} MB (PSS ${result.pssMbPerChannel.toFixed(0)} MB) per channel, ` +
         `alert latency ${latencies} s (raise time ${raiseAfterSeconds} s)\n`,
     );

@@ -155,6 +155,8 @@ describe('live input kinds through streamqc run', () => {
             t.kind === 'raised' &&
             (t.incident.kind === 'silence' || t.incident.kind === 'decode-error'),
         );
+        for (const alarm of falseAlarms)
+          t.diagnostic(`false alarm on ${id}: ${JSON.stringify(alarm.incident)}`);
         assert.deepEqual(
           falseAlarms.map((t) => t.incident.kind),
           [],

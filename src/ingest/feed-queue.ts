@@ -43,6 +43,8 @@ export class FeedQueue {
    * them all, instead of a new one per read for the garbage collector.
    */
   private scratch = Buffer.allocUnsafe(0);
+  /** A stream source waiting for room (`whenRoom`), woken when FFmpeg has read half the queue. */
+  private roomWaiter: (() => void) | null = null;
 
   constructor(private readonly options: FeedQueueOptions) {}
 
@@ -71,6 +73,18 @@ export class FeedQueue {
     return true;
   }
 
+  /**
+   * Resolves once the queue is at most half full (at once when it is, or when it has ended). A stream
+   * source (TCP: HTTP) waits on it before reading more, so its bytes are held back in the socket instead of
+   * dropped: a piece dropped from a byte stream would cut packets in two.
+   */
+  whenRoom(): Promise<void> {
+    if (this.ended || this.queuedBytes <= this.options.capacityBytes / 2) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.roomWaiter = resolve;
+    });
+  }
+
   read(size: number): FeedRead {
     if (this.queue.length > 0) return this.take(size);
     if (this.endResult !== undefined) return this.endResult;
@@ -91,6 +105,7 @@ export class FeedQueue {
   end(result: number | null = null): void {
     if (this.ended) return;
     this.endResult = result;
+    this.wakeRoomWaiter();
     if (this.waiting && this.queue.length > 0) this.answer(this.take(this.waitingSize));
     else this.answer(result);
   }
@@ -100,6 +115,15 @@ export class FeedQueue {
     this.end();
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.wakeRoomWaiter();
+  }
+
+  private wakeRoomWaiter(): void {
+    if (!this.roomWaiter) return;
+    if (!this.ended && this.queuedBytes > this.options.capacityBytes / 2) return;
+    const resolve = this.roomWaiter;
+    this.roomWaiter = null;
+    resolve();
   }
 
   private take(size: number): Buffer {
@@ -114,6 +138,7 @@ export class FeedQueue {
       else this.queue[0] = head.subarray(length);
     }
     this.queuedBytes -= taken;
+    this.wakeRoomWaiter();
     return this.scratch.subarray(0, taken);
   }
 

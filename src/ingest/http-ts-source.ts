@@ -5,8 +5,9 @@
  * `Authorization` header, dropped on a redirect to another origin, and never appear in an error.
  *
  * The first bytes decide: an answer that is not MPEG-TS (no sync byte every 188 bytes: FLV, MP4, an
- * error page) is given up and the caller lets FFmpeg read the URL itself. TCP loses nothing on the way, so
- * the only monitor-side drops are pieces FFmpeg read too slowly (the analyser saw them anyway).
+ * error page) is given up and the caller lets FFmpeg read the URL itself. TCP loses nothing on the way, and
+ * when FFmpeg reads too slowly the next piece is not read from the socket until the queue has room (the
+ * server is slowed down), so the monitor drops nothing.
  */
 import { StreamqcError } from '../errors/streamqc-error.js';
 import type { InputPolicy } from '../media/input-policy.js';
@@ -161,6 +162,8 @@ export async function openHttpTsSource(url: string, options: ByteSourceOptions):
   first.forEach((bytes, index) => deliver(bytes, firstAtMs[index] ?? Date.now()));
   const pump = async (): Promise<void> => {
     for (;;) {
+      // TCP: when FFmpeg falls behind, the server is slowed down (bytes wait in the socket), never cut.
+      await feed.whenRoom();
       const { done, value } = await reader.read();
       if (done || ended) break;
       deliver(Buffer.from(value.buffer, value.byteOffset, value.byteLength), Date.now());

@@ -113,10 +113,14 @@ export async function* decodeInput(
         : await stream.decoder.receiveFrame(frame);
       if (received === AVERROR_EAGAIN || received === AVERROR_EOF) return;
       if (received < 0) {
-        stats.decodeErrors += 1;
-        chunker.noteDecodeError();
+        if (isVideo ? videoStarted : audioStarted) {
+          stats.decodeErrors += 1;
+          chunker.noteDecodeError();
+        }
         return;
       }
+      if (isVideo) videoStarted = true;
+      else audioStarted = true;
       if (isVideo) acceptVideoFrame(stream);
       else acceptAudioFrame(stream);
       frame.unref();
@@ -174,9 +178,14 @@ export async function* decodeInput(
     }
   };
 
+  // A live input is joined mid-stream: until its first picture (a key frame with its parameter sets) or
+  // first sound, the decoder refuses what it cannot start from. That is how joining works, not damage.
+  let videoStarted = false;
+  let audioStarted = false;
   const sendPacket = async (stream: OpenedStream, isVideo: boolean, toSend: Packet | null): Promise<void> => {
     const sent = sync ? stream.decoder.sendPacketSync(toSend) : await stream.decoder.sendPacket(toSend);
-    if (sent < 0 && sent !== AVERROR_EAGAIN && sent !== AVERROR_EOF) {
+    const started = isVideo ? videoStarted : audioStarted;
+    if (sent < 0 && sent !== AVERROR_EAGAIN && sent !== AVERROR_EOF && started) {
       stats.decodeErrors += 1;
       chunker.noteDecodeError();
     }

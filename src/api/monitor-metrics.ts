@@ -116,7 +116,7 @@ function detectorMeasurementSamples(statuses: readonly ChannelStatus[]): MetricS
   return samples;
 }
 
-/** TR 101 290 errors per channel and check (inputs the monitor receives itself: UDP, RTP). */
+/** TR 101 290 errors per channel and check (inputs the worker receives itself: UDP, RTP, SRT, HTTP TS; an HLS channel's decoded rendition). */
 function transportErrorSamples(
   byChannel: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined,
 ): MetricSample[] {
@@ -249,7 +249,7 @@ export async function monitorMetricFamilies(api: MonitorApi): Promise<MetricFami
     {
       name: 'streamqc_transport_errors_total',
       type: 'counter',
-      help: 'MPEG-TS errors per ETSI TR 101 290 check (priority 1 and 2), for inputs the monitor receives itself.',
+      help: 'MPEG-TS errors per ETSI TR 101 290 check (priority 1 and 2), for inputs the monitor receives itself and the TS segments of the decoded rendition of an HLS channel.',
       samples: transportErrorSamples(counters.transportErrorsByChannel),
     },
     ...hlsFamilies(counters.hlsByChannel),

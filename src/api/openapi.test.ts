@@ -123,6 +123,7 @@ describe('OpenAPI document', () => {
     const figures = hlsWindowFigures({
       startSeconds: 0,
       endSeconds: 1,
+      transport: null,
       playlists: [
         {
           ...emptyFigures(),

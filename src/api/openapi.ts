@@ -128,14 +128,14 @@ const channelStatusSchema: JsonSchema = {
     latest: {
       type: 'object',
       description:
-        "The last chunk's measurements, keyed by detector id; `transport` for UDP/RTP inputs: TR 101 290 error counts, packets, bitrate and per-PID bitrates of the transport seconds since the previous chunk; `hls` for HLS channels (see HlsChunkFigures).",
+        "The last chunk's measurements, keyed by detector id; `transport` for inputs the worker receives (UDP, RTP, SRT, HTTP TS) and the TS segments of an HLS channel's decoded rendition: TR 101 290 error counts, packets, bitrate and per-PID bitrates of the transport seconds since the previous chunk; `hls` for HLS channels (see HlsChunkFigures).",
       additionalProperties: { type: 'object' },
     },
     hls: ref('HlsTotals'),
     transport: {
       type: 'object',
       description:
-        'UDP/RTP inputs: TR 101 290 counters since the monitor started (`counts` by check), packets, the monitor’s own receive drops (packets) and the continuity breaks blamed on them.',
+        'UDP, RTP, SRT and HTTP TS inputs, and the TS segments of an HLS channel’s decoded rendition: TR 101 290 counters since the monitor started (`counts` by check), packets, the monitor’s own receive drops (packets) and the continuity breaks blamed on them.',
       properties: {
         counts: { type: 'object', additionalProperties: { type: 'integer' } },
         packets: { type: 'integer' },
@@ -258,7 +258,7 @@ const schemas: Readonly<Record<string, JsonSchema>> = {
       measurements: {
         type: 'object',
         description:
-          "Every detector's figures, keyed by detector id; `transport` (UDP/RTP inputs) and `hls` (HLS channels) are the delivery figures of the seconds since the previous chunk.",
+          "Every detector's figures, keyed by detector id; `transport` (UDP, RTP, SRT, HTTP TS inputs; an HLS channel's decoded rendition) and `hls` (HLS channels) are the delivery figures of the seconds since the previous chunk.",
         properties: { hls: ref('HlsChunkFigures') },
         additionalProperties: { type: 'object' },
       },

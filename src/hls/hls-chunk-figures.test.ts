@@ -19,6 +19,7 @@ function playlist(index: number, overrides: Partial<PlaylistWindowFigures>): Pla
 const first: HlsWindow = {
   startSeconds: 0,
   endSeconds: 1,
+  transport: null,
   playlists: [
     playlist(-1, { playlistRequests: 1, playlistLatencyMsSum: 3, playlistLatencyMsMax: 3 }),
     playlist(0, {
@@ -39,6 +40,7 @@ const first: HlsWindow = {
 const second: HlsWindow = {
   startSeconds: 1,
   endSeconds: 2.0004,
+  transport: null,
   playlists: [
     playlist(0, {
       playlistRequests: 1,

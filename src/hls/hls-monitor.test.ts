@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventCollector, type ReportEvent } from '../pipeline/event-collector.js';
+import { tsChecks } from '../transport/ts-checks.js';
+import { packetBytes } from '../transport/ts-constants.js';
+import { mergeTransportFigures, type TransportChunkFigures } from '../transport/transport-chunk-figures.js';
 import { hlsWindowFigures, mergeHlsFigures, type HlsChunkFigures } from './hls-chunk-figures.js';
 import { hlsConfigSchema } from './hls-config.js';
 import { HlsMonitor, type HlsSummary } from './hls-monitor.js';
@@ -23,6 +26,8 @@ import {
 interface Run {
   readonly events: readonly ReportEvent[];
   readonly summary: HlsSummary;
+  /** The decoded rendition's TR 101 290 figures, every window's together (null: no TS was analysed). */
+  readonly transport: TransportChunkFigures | null;
 }
 
 interface Progress {
@@ -58,11 +63,15 @@ async function monitor(
   const server = await startHlsOrigin(origin);
   const collector = new EventCollector();
   let mediaSequence = -1;
+  let transport: TransportChunkFigures | null = null;
   const hls = HlsMonitor.start({
     url: url ? url(server) : server.url,
     config: hlsConfigSchema.parse({ ...testConfig, ...config }),
     onTransition: ({ detector, transition }) => collector.accept(detector, transition),
-    onWindow: (window) => (mediaSequence = window.playlists[0]?.mediaSequence ?? mediaSequence),
+    onWindow: (window) => {
+      mediaSequence = window.playlists[0]?.mediaSequence ?? mediaSequence;
+      transport = sumFigures(transport, window.transport);
+    },
   });
   const deadline = Date.now() + 20_000;
   while (!until({ events: collector.events(), mediaSequence }) && Date.now() < deadline) await sleep(100);
@@ -70,7 +79,24 @@ async function monitor(
   const summary = await hls.close();
   await server.close();
   collector.closeAll(summary.durationSeconds);
-  return { events: collector.events(), summary };
+  return { events: collector.events(), summary, transport };
+}
+
+function sumFigures(
+  sum: TransportChunkFigures | null,
+  next: TransportChunkFigures | null,
+): TransportChunkFigures | null {
+  return sum && next ? mergeTransportFigures(sum, next) : (sum ?? next);
+}
+
+/** The checks with a non-zero count. */
+function transportErrors(figures: TransportChunkFigures | null): Record<string, number> {
+  const errors: Record<string, number> = {};
+  for (const info of tsChecks) {
+    const count = figures?.[info.counter] ?? 0;
+    if (count !== 0) errors[info.counter] = count;
+  }
+  return errors;
 }
 
 function kinds(events: readonly ReportEvent[]): string[] {
@@ -79,8 +105,16 @@ function kinds(events: readonly ReportEvent[]): string[] {
 
 describe('HlsMonitor against a local origin', { concurrency: true }, () => {
   it('reports nothing for a clean origin, and measures what it serves', async () => {
-    const { events, summary } = await monitor({ bandwidthsBps: [1_600_000, 2_000_000] }, originAt(3));
+    const { events, summary, transport } = await monitor(
+      { bandwidthsBps: [1_600_000, 2_000_000] },
+      originAt(3),
+    );
     assert.deepEqual(kinds(events), []);
+    // The decoded rendition's segments, every packet of them, through the analyser: no error.
+    const chosen = summary.playlists.find((p) => p.chosen);
+    assert.equal(transport?.packets, ((chosen?.figures.segments ?? 0) * segmentBytesEach) / packetBytes);
+    assert.deepEqual(transportErrors(transport), {});
+    assert.deepEqual([transport?.priority1Errors, transport?.priority2Errors], [0, 0]);
     assert.equal(summary.kind, 'multivariant');
     assert.equal(summary.playlists.length, 2);
     for (const playlist of summary.playlists) {
@@ -164,10 +198,16 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
   });
 
   it('counts a continuity error inside a TS segment through the TR 101 290 analyser', async () => {
-    const { events, summary } = await monitor({ faults: { corruptContinuityInSegment: 5 } }, originAt(4));
+    const { events, summary, transport } = await monitor(
+      { faults: { corruptContinuityInSegments: [5] } },
+      originAt(4),
+    );
     assert.deepEqual(kinds(events), ['transport p0']);
     assert.equal(events[0]?.details.check, '1.4 continuity');
     assert.equal(summary.playlists[0]?.transport.continuityError, 1);
+    // The same error in the per-second figures of the decoded rendition (the only one here).
+    assert.deepEqual(transportErrors(transport), { continuityError: 1 });
+    assert.deepEqual([transport?.priority1Errors, transport?.priority2Errors], [1, 0]);
   });
 
   it('finds a segment longer than the target duration, and watches a media playlist URL alone', async () => {
@@ -219,8 +259,9 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
   });
 
   it('counts per second add up to exactly what the origin served', async () => {
-    // Variant 0 is stale from 1 s to 4 s, answers 404 for segment 6 and sends segment 7 in 4 s; the stream
-    // ends at 9 s, so every request can be counted once the monitor has stopped asking.
+    // Variant 0 is stale from 1 s to 4 s, answers 404 for segment 6, sends segment 7 in 4 s and has a
+    // corrupted continuity counter in segments 5 and 9; the stream ends at 9 s, so every request can be
+    // counted once the monitor has stopped asking. Variant 0 is the decoded rendition.
     const server = await startHlsOrigin({
       bandwidthsBps: [1_600_000, 2_000_000],
       endAtSeconds: 9,
@@ -228,18 +269,24 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
         freezePlaylist: { fromSeconds: 1, forSeconds: 3 },
         missingSegments: [6],
         slowSegments: { 7: 4000 },
+        corruptContinuityInSegments: [5, 9],
       },
     });
     let figures: HlsChunkFigures | null = null;
+    let transport: TransportChunkFigures | null = null;
     const hls = HlsMonitor.start({
       url: server.url,
-      config: hlsConfigSchema.parse({ ...testConfig, slowDownloadRatio: 3 }),
+      config: hlsConfigSchema.parse({ ...testConfig, slowDownloadRatio: 3, rendition: 'lowest' }),
       onWindow: (window) => {
         const next = hlsWindowFigures(window);
         figures = figures ? mergeHlsFigures(figures, next) : next;
+        transport = sumFigures(transport, window.transport);
       },
     });
     const ended = await Promise.race([hls.ended.then(() => true), sleep(30_000).then(() => false)]);
+    // The last segment's end is counted when the stream ends, not only when the monitor stops.
+    await sleep(1500);
+    const transportBeforeClose = transport as TransportChunkFigures | null;
     await hls.close();
     await server.close();
     assert.ok(ended, 'every playlist ended');
@@ -266,6 +313,11 @@ describe('HlsMonitor against a local origin', { concurrency: true }, () => {
       'variant 0: one 404, one slow segment, one stale playlist',
     );
     assert.deepEqual([of(1)?.segmentFailures, of(1)?.slowSegments, of(1)?.stalePlaylists], [0, 0, 0]);
+    // Every packet of variant 0's segments went through the analyser, which found the two errors only.
+    const packets = ((of(0)?.segments ?? 0) * segmentBytesEach) / packetBytes;
+    assert.equal(transportBeforeClose?.packets, packets);
+    assert.deepEqual(transportErrors(transportBeforeClose), { continuityError: 2 });
+    assert.deepEqual(transport, transportBeforeClose, 'nothing left for close()');
     assert.ok(Number(of(0)?.segmentDownloadMsMax) >= 4000);
     assert.equal(of(1)?.declaredBandwidthBps, 2_000_000);
     assert.equal(of(1)?.measuredBitrateBps, segmentBitrateBps);

@@ -10,6 +10,7 @@
  * order, then the renditions. A channel URL that is a media playlist is playlist 0.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sumTransportWindows, type TransportChunkFigures } from '../transport/transport-chunk-figures.js';
 import { boundedFetch, type FetchResult } from './bounded-fetch.js';
 import type { HlsCheck } from './hls-checks.js';
 import type { HlsConfig } from './hls-config.js';
@@ -45,6 +46,11 @@ export interface HlsWindow {
   readonly startSeconds: number;
   readonly endSeconds: number;
   readonly playlists: readonly PlaylistWindowFigures[];
+  /**
+   * TR 101 290 figures of the decoded rendition's TS segments: the analyser windows that ended this
+   * second (segments arrive in bursts, so a second may hold none or several). Null when none did.
+   */
+  readonly transport: TransportChunkFigures | null;
 }
 
 export interface PlaylistSummary {
@@ -116,9 +122,9 @@ export class HlsMonitor {
     clearInterval(this.timer);
     await this.running;
     const endSeconds = this.nowSeconds();
-    // The figures of the last, partial second are not lost.
-    this.emitWindow(Math.round(endSeconds * 1000) / 1000);
+    // The TS analysers' last windows, then the figures of the last, partial second: nothing is lost.
     for (const watch of this.watches) watch.finish();
+    this.emitWindow(Math.round(endSeconds * 1000) / 1000);
     this.events.finish(endSeconds);
     this.closed = this.summary(endSeconds);
     return this.closed;
@@ -272,7 +278,11 @@ export class HlsMonitor {
             },
           ]
         : [];
+    let transport: TransportChunkFigures | null = null;
     for (const watch of this.watches) {
+      // Taken from every playlist (they would pile up otherwise); the decoded rendition's are reported.
+      const tsWindows = watch.takeTsWindows();
+      if (watch.playlist.index === this.chosenIndex) transport = sumTransportWindows(tsWindows);
       playlists.push({
         ...watch.takeWindow(),
         playlist: watch.playlist.index,
@@ -282,7 +292,7 @@ export class HlsMonitor {
         errors: errors.get(watch.playlist.index) ?? {},
       });
     }
-    this.options.onWindow?.({ startSeconds: this.windowStartSeconds, endSeconds, playlists });
+    this.options.onWindow?.({ startSeconds: this.windowStartSeconds, endSeconds, playlists, transport });
     this.windowStartSeconds = endSeconds;
   }
 

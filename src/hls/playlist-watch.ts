@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Details } from '../detectors/contract.js';
+import type { TsWindow } from '../transport/ts-window.js';
 import { BitrateWindow } from './bitrate-window.js';
 import { boundedFetch } from './bounded-fetch.js';
 import type { HlsConfig } from './hls-config.js';
@@ -122,6 +123,8 @@ export class PlaylistWatch {
       await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
     await this.downloading;
+    // The stream ended: the analyser's last window (the end of the last segment) is counted now.
+    if (this.ended) this.tsFeed.restart();
   }
 
   /** The figures of the second that ends now; a new one starts. */
@@ -129,6 +132,11 @@ export class PlaylistWatch {
     const window = this.window;
     this.window = emptyFigures();
     return window;
+  }
+
+  /** The TR 101 290 analyser's windows that ended since the last call (segments fed since then). */
+  takeTsWindows(): TsWindow[] {
+    return this.tsFeed.takeWindows();
   }
 
   /** The monitor stops: the TS analyser closes its events. */

@@ -9,7 +9,9 @@
  * reported by the HLS checks; counting them again as continuity or PCR errors would double them.
  *
  * Event times are in the monitor's seconds: the analyser's stream seconds plus the monitor time at which
- * its first segment was fed.
+ * its first segment was fed. The analyser's 1-second windows (of stream time, so a segment of 6 s makes
+ * about 6 when it is fed) are kept for the monitor to take with its figures of the second; the window a
+ * segment's last bytes fall in closes with the next segment, or when the analyser starts over or stops.
  */
 import type { Details, EventTransition } from '../detectors/contract.js';
 import { ArrivalTimeline, PcrScanner } from '../transport/arrival-timeline.js';
@@ -18,6 +20,7 @@ import type { TsCounts } from '../transport/ts-checks.js';
 import { packetBytes } from '../transport/ts-constants.js';
 import { TsFramer } from '../transport/ts-framer.js';
 import { transportDetectorId } from '../transport/ts-report.js';
+import type { TsWindow } from '../transport/ts-window.js';
 import type { HlsTransition } from './hls-events.js';
 
 const datagramBytes = 7 * packetBytes;
@@ -36,6 +39,7 @@ export class SegmentTsFeed {
   private arrivalBaseSeconds = 0;
   private sessions = 0;
   private finishedCounts: Record<string, number> = {};
+  private windows: TsWindow[] = [];
 
   constructor(
     private readonly playlist: number,
@@ -72,6 +76,13 @@ export class SegmentTsFeed {
     return total;
   }
 
+  /** The analyser's windows that ended since the last call. */
+  takeWindows(): TsWindow[] {
+    const windows = this.windows;
+    this.windows = [];
+    return windows;
+  }
+
   /** Closes the current analyser's events (the monitor stops, or the stream does not continue). */
   restart(): void {
     if (!this.analyzer) return;
@@ -90,6 +101,7 @@ export class SegmentTsFeed {
   }
 
   private forward(result: TsPushResult): void {
+    if (result.windows.length > 0) this.windows.push(...result.windows);
     for (const transition of result.transitions)
       this.onTransition({ detector: transportDetectorId, transition: this.shift(transition) });
   }

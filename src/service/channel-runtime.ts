@@ -10,6 +10,11 @@ import type { FromWorker } from './worker-messages.js';
 import { TransportTotals, type TransportTotalsView } from './transport-totals.js';
 import { mergeHlsFigures, readHlsFigures, type HlsChunkFigures } from '../hls/hls-chunk-figures.js';
 import { HlsTotals, type HlsTotalsView } from './hls-totals.js';
+import {
+  mergeTransportFigures,
+  readTransportFigures,
+  type TransportChunkFigures,
+} from '../transport/transport-chunk-figures.js';
 
 /** Input failures that no retry of the same input can cure: the deployment refused what it declares. */
 const refusalCodes: ReadonlySet<string> = new Set(['INPUT_NOT_ALLOWED', 'STREAM_OVER_LIMITS']);
@@ -42,12 +47,17 @@ export class ChannelRuntime {
   receiveDrops = 0;
   private workerReceiveDrops = 0;
   chunks = 0;
-  /** TR 101 290 counters of inputs the monitor receives itself (UDP, RTP), summed from chunk figures. */
+  /**
+   * TR 101 290 counters of inputs the monitor receives itself (UDP, RTP, SRT, HTTP TS), summed from chunk
+   * figures, and of an HLS channel's decoded rendition, summed from its worker's figures of each second.
+   */
   readonly transport = new TransportTotals();
   /** HLS delivery counters of an HLS channel, summed from its worker's figures of each second. */
   readonly hls = new HlsTotals();
   /** HLS figures received since the last chunk: they go into the next chunk row. */
   private pendingHls: HlsChunkFigures | null = null;
+  /** TR 101 290 figures of HLS segments received since the last chunk: the next chunk row's `transport`. */
+  private pendingTransport: TransportChunkFigures | null = null;
   latest: Readonly<Record<string, unknown>> = {};
   /** The latest live thumbnail (JPEG) and when it was taken. */
   thumbnail: { readonly jpeg: Buffer; readonly atMs: number } | null = null;
@@ -109,7 +119,7 @@ export class ChannelRuntime {
         this.acceptTransition(message.sessionId, message.detector, message.transition);
         return;
       case 'hls-figures':
-        this.acceptHlsFigures(message.figures);
+        this.acceptHlsFigures(message.figures, message.transport);
         return;
       case 'heartbeat':
         this.cpuPercent = message.cpuPercent;
@@ -183,12 +193,10 @@ export class ChannelRuntime {
     const chunkEndAtMs = mediaZeroAtMs + (message.startSeconds + message.durationSeconds) * 1000;
     this.lastChunkAtMs = nowMs;
     this.processingLagSeconds = Math.max(0, Math.round(message.analysedAtMs - chunkEndAtMs) / 1000);
-    const measurements = this.pendingHls
-      ? { ...message.measurements, hls: this.pendingHls }
-      : message.measurements;
-    this.pendingHls = null;
-    this.latest = measurements;
+    // Figures received on their own (HLS) were counted on receipt; the chunk's own are counted here.
     this.transport.add(message.measurements['transport']);
+    const measurements = this.withPendingFigures(message.measurements);
+    this.latest = measurements;
     this.chunks += 1;
     this.state = 'ok';
     if (this.noSignal) {
@@ -210,11 +218,34 @@ export class ChannelRuntime {
   }
 
   /** Checked on receipt: the counters take them now, the next chunk row carries them. */
-  private acceptHlsFigures(figures: unknown): void {
+  private acceptHlsFigures(figures: unknown, transport: unknown): void {
     const read = readHlsFigures(figures);
     if (!read) return;
     this.hls.add(read);
     this.pendingHls = this.pendingHls ? mergeHlsFigures(this.pendingHls, read) : read;
+    const segments = transport === undefined ? null : readTransportFigures(transport);
+    if (!segments) return;
+    this.transport.add(segments);
+    this.pendingTransport = this.pendingTransport
+      ? mergeTransportFigures(this.pendingTransport, segments)
+      : segments;
+  }
+
+  /** A chunk's measurements with the HLS and HLS segment transport figures that came since the last one. */
+  private withPendingFigures(
+    measurements: Readonly<Record<string, unknown>>,
+  ): Readonly<Record<string, unknown>> {
+    const hls = this.pendingHls;
+    const pending = this.pendingTransport;
+    this.pendingHls = null;
+    this.pendingTransport = null;
+    if (!hls && !pending) return measurements;
+    const own = pending ? readTransportFigures(measurements['transport']) : null;
+    return {
+      ...measurements,
+      ...(hls ? { hls } : {}),
+      ...(pending ? { transport: own ? mergeTransportFigures(pending, own) : pending } : {}),
+    };
   }
 
   private acceptTransition(sessionId: string, detector: string, transition: EventTransition): void {

@@ -56,7 +56,7 @@ export interface ChannelStatus {
   readonly openIncidents: number;
   /** Latest per-detector figures (from the last chunk). */
   readonly latest: Readonly<Record<string, unknown>>;
-  /** TR 101 290 counters since the monitor started, for inputs it receives itself (UDP, RTP). */
+  /** TR 101 290 counters since the monitor started, for inputs it receives itself (UDP, RTP, SRT, HTTP TS) and an HLS channel's decoded rendition. */
   readonly transport?: TransportTotalsView;
   /** HLS delivery counters since the monitor started (HLS channels), per playlist. */
   readonly hls?: HlsTotalsView;

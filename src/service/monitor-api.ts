@@ -20,7 +20,7 @@ export interface MonitorCounters {
   readonly chunksByChannel: Readonly<Record<string, number>>;
   /** Per channel: the monitor's own receive drops (not the stream's fault). */
   readonly receiveDropsByChannel: Readonly<Record<string, number>>;
-  /** Per channel received by the monitor itself (UDP, RTP): TR 101 290 error counts by counter name. */
+  /** Per channel received by the monitor itself (UDP, RTP, SRT, HTTP TS) or HLS: TR 101 290 error counts by counter name. */
   readonly transportErrorsByChannel?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Per HLS channel: delivery counters since start, per playlist. */
   readonly hlsByChannel?: Readonly<Record<string, HlsTotalsView>>;

@@ -4,7 +4,8 @@
  * started), so its events become incidents like the detectors' without touching the decode sessions. The
  * events of all playlists are merged into one condition per check (`ConditionUnion`), since incidents are
  * keyed by kind. Its figures go to the monitor once a second (`hls-figures`), which adds them to the next
- * chunk row and to the channel's counters. The decoder opens the chosen rendition's media playlist, not the
+ * chunk row and to the channel's counters; the TR 101 290 figures of the decoded rendition's TS segments
+ * ride on the same message and become the chunk row's `transport`, as a UDP input's do. The decoder opens the chosen rendition's media playlist, not the
  * multivariant one.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,7 +40,12 @@ export function startWorkerHlsChecks(
       for (const { detector, transition: merged } of union.accept(transition))
         send({ type: 'transition', sessionId, detector, transition: merged });
     },
-    onWindow: (window) => send({ type: 'hls-figures', figures: hlsWindowFigures(window) }),
+    onWindow: (window) =>
+      send({
+        type: 'hls-figures',
+        figures: hlsWindowFigures(window),
+        ...(window.transport ? { transport: window.transport } : {}),
+      }),
   });
   return {
     config,

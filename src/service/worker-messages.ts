@@ -6,6 +6,7 @@ import type { EventTransition } from '../detectors/contract.js';
 import type { HlsChunkFigures } from '../hls/hls-chunk-figures.js';
 import type { InputPolicy } from '../media/input-policy.js';
 import type { StreamLimits } from '../media/stream-limits.js';
+import type { TransportChunkFigures } from '../transport/transport-chunk-figures.js';
 import type { ChannelSpec } from './model.js';
 
 export type ToWorker =
@@ -51,8 +52,15 @@ export type FromWorker =
       readonly detector: string;
       readonly transition: EventTransition;
     }
-  /** One second of the HLS delivery checks' figures (HLS channels), for the next chunk row and the counters. */
-  | { readonly type: 'hls-figures'; readonly figures: HlsChunkFigures }
+  /**
+   * One second of the HLS delivery checks' figures (HLS channels), for the next chunk row and the counters;
+   * `transport`: the TR 101 290 figures of the decoded rendition's TS segments in that second, when any.
+   */
+  | {
+      readonly type: 'hls-figures';
+      readonly figures: HlsChunkFigures;
+      readonly transport?: TransportChunkFigures;
+    }
   | {
       readonly type: 'heartbeat';
       readonly atMs: number;

@@ -12,9 +12,12 @@
  */
 import type { Details, EventTransition, Severity } from '../detectors/contract.js';
 import { packetBytes } from './ts-constants.js';
-import { tsChecks, type TsCounterName, type TsCounts } from './ts-checks.js';
+import { tsChecks } from './ts-checks.js';
 import { TsAnalyzer, type TsAnalyzerOptions, type TsPushResult } from './ts-analyzer.js';
 import type { TsWindow } from './ts-window.js';
+import { sumTransportWindows, type TransportChunkFigures } from './transport-chunk-figures.js';
+
+export type { TransportChunkFigures } from './transport-chunk-figures.js';
 
 /** A transport check's condition, on the wall clock: open while any of its events (any PID) is open. */
 export type TransportCondition =
@@ -31,19 +34,6 @@ export type TransportCondition =
       readonly atMs: number;
       readonly details: Details;
     };
-
-/** Figures for one analysed chunk: the transport seconds that ended since the previous chunk. */
-export interface TransportChunkFigures extends Readonly<Partial<Record<TsCounterName, number>>> {
-  readonly seconds: number;
-  readonly packets: number;
-  readonly priority1Errors: number;
-  readonly priority2Errors: number;
-  readonly receiveDroppedPackets: number;
-  readonly suppressedContinuityErrors: number;
-  /** All PIDs together over the last second of arrival time. */
-  readonly bitrateBps: number;
-  readonly pids: readonly { readonly pid: number; readonly bitrateBps: number | null }[];
-}
 
 interface Period {
   readonly datagrams: Uint8Array[];
@@ -108,9 +98,8 @@ export class LiveTransport {
   /** Figures of the windows that ended since the last call (null when none did). */
   takeChunkFigures(): TransportChunkFigures | null {
     const windows = this.windows;
-    if (windows.length === 0) return null;
     this.windows = [];
-    return sumWindows(windows);
+    return sumTransportWindows(windows);
   }
 
   /** The input ended: analyses what is held and closes every open condition (once). */
@@ -186,40 +175,6 @@ export class LiveTransport {
 
 function newPeriod(): Period {
   return { datagrams: [], arrivalsMs: [], droppedDatagrams: 0 };
-}
-
-function sumWindows(windows: readonly TsWindow[]): TransportChunkFigures {
-  const counts: Partial<Record<TsCounterName, number>> = {};
-  let packets = 0;
-  let receiveDroppedPackets = 0;
-  let suppressedContinuityErrors = 0;
-  let priority1Errors = 0;
-  let priority2Errors = 0;
-  for (const window of windows) {
-    packets += window.packets;
-    receiveDroppedPackets += window.receiveDroppedPackets;
-    suppressedContinuityErrors += window.suppressedContinuityErrors;
-    for (const info of tsChecks) {
-      const value = (window.counts as TsCounts)[info.counter];
-      counts[info.counter] = (counts[info.counter] ?? 0) + value;
-      if (info.priority === 1) priority1Errors += value;
-      else priority2Errors += value;
-    }
-  }
-  const last = windows[windows.length - 1];
-  const pids = (last?.pids ?? []).map((figures) => ({ pid: figures.pid, bitrateBps: figures.bitrateBps }));
-  const first = windows[0];
-  return {
-    ...counts,
-    seconds: Math.round(((last?.endSeconds ?? 0) - (first?.startSeconds ?? 0)) * 1000) / 1000,
-    packets,
-    priority1Errors,
-    priority2Errors,
-    receiveDroppedPackets,
-    suppressedContinuityErrors,
-    bitrateBps: pids.reduce((sum, figures) => sum + (figures.bitrateBps ?? 0), 0),
-    pids,
-  };
 }
 
 /**

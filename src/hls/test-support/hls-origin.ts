@@ -30,8 +30,8 @@ export interface OriginFaults {
   readonly resetAtSeconds?: number;
   /** From `atSeconds` the playlist is `segments` further on: segments that were never listed. */
   readonly skip?: { readonly atSeconds: number; readonly segments: number };
-  /** In this segment one video packet's continuity counter is corrupted (one TR 101 290 1.4 error). */
-  readonly corruptContinuityInSegment?: number;
+  /** In each of these segments one video packet's continuity counter is corrupted (one TR 101 290 1.4 error). */
+  readonly corruptContinuityInSegments?: readonly number[];
 }
 
 export interface OriginOptions {
@@ -135,7 +135,8 @@ export async function startHlsOrigin(options: OriginOptions = {}): Promise<HlsOr
       : stream
         ? segmentBytes(stream, sequence)
         : null;
-    if (bytes && variant === 0 && faults.corruptContinuityInSegment === sequence) corruptOneCounter(bytes);
+    if (bytes && variant === 0 && faults.corruptContinuityInSegments?.includes(sequence))
+      corruptOneCounter(bytes);
     if (!bytes) {
       response.writeHead(404).end();
       return;
@@ -211,9 +212,13 @@ function segmentBytes(stream: ReturnType<typeof buildTestStream>, sequence: numb
   return bytes;
 }
 
-/** Adds 5 to the continuity counter of the first video packet after the middle of the segment. */
+/**
+ * Adds 5 to the continuity counter of the first video packet after the middle of the segment: the packet
+ * after it resumes the count, so the analyser counts one error.
+ */
 function corruptOneCounter(bytes: Uint8Array): void {
-  for (let at = (segmentPackets / 2) * packetBytes; at < bytes.length; at += packetBytes) {
+  const middle = Math.floor(bytes.length / packetBytes / 2) * packetBytes;
+  for (let at = middle; at < bytes.length; at += packetBytes) {
     const pid = (((bytes[at + 1] ?? 0) & 0x1f) << 8) | (bytes[at + 2] ?? 0);
     if (pid !== testPids.video) continue;
     const control = bytes[at + 3] ?? 0;

@@ -1,6 +1,8 @@
 /**
  * Decode errors: frames the decoder marks as corrupt or concealed, and packets it rejects. Errors within
- * `mergeGapSeconds` of each other make one event.
+ * `mergeGapSeconds` of each other make one event. Packets refused before a stream's first decoded picture
+ * or sound are not counted (decode-input.ts): a live input is joined mid-stream, and the decoder waits for
+ * a key frame.
  */
 import { z } from 'zod';
 import { ConditionSpan } from '../condition-span.js';

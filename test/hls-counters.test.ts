@@ -117,7 +117,7 @@ describe('HLS delivery counters in the service', () => {
       },
       'test config',
     );
-    const { monitor } = recordingMonitor(config);
+    const { monitor, transitions } = recordingMonitor(config);
     await monitor.start();
     const server = await startApiServer({
       api: monitor,
@@ -210,6 +210,14 @@ describe('HLS delivery counters in the service', () => {
       assert.ok(Number(clean?.packets) > 0);
       assert.deepEqual(transportErrors(clean), {}, 'clean segments: no transport error');
       assert.deepEqual([clean?.priority1Errors, clean?.priority2Errors], [0, 0]);
+      // The segments' TR 101 290 findings are the same incident kinds as a UDP input's, raised at once.
+      const raised = (channelId: string) =>
+        transitions
+          .filter((t) => t.kind === 'raised' && t.incident.channelId === channelId)
+          .map((t) => t.incident.kind)
+          .filter((kind) => kind === 'transport' || kind.startsWith('ts-'));
+      assert.deepEqual([...new Set(raised('hls'))], ['ts-continuity']);
+      assert.deepEqual(raised('clean'), []);
 
       // The OpenAPI document describes exactly what the timeline carries.
       const document = (await (await get('/api/openapi.json')).json()) as OpenApiDocument;

@@ -13,7 +13,10 @@ import { ConditionUnion } from '../hls/condition-union.js';
 import { hlsWindowFigures } from '../hls/hls-chunk-figures.js';
 import { hlsConfigSchema, type HlsConfig } from '../hls/hls-config.js';
 import { HlsMonitor } from '../hls/hls-monitor.js';
+import type { HlsTransition } from '../hls/hls-events.js';
 import { isHlsUrl, resolveRenditionUrl } from '../hls/rendition.js';
+import { tsChecks } from '../transport/ts-checks.js';
+import { transportDetectorId } from '../transport/ts-report.js';
 import type { ChannelSpec } from './model.js';
 import type { FromWorker } from './worker-messages.js';
 
@@ -33,11 +36,12 @@ export function startWorkerHlsChecks(
   const sessionId = randomUUID();
   send({ type: 'session-started', sessionId, mediaZeroAtMs: Date.now() });
   const union = new ConditionUnion();
+  const perCheck = transportPerCheck();
   const monitor = HlsMonitor.start({
     url: channel.url,
     config,
     onTransition: (transition) => {
-      for (const { detector, transition: merged } of union.accept(transition))
+      for (const { detector, transition: merged } of union.accept(perCheck(transition)))
         send({ type: 'transition', sessionId, detector, transition: merged });
     },
     onWindow: (window) =>
@@ -53,6 +57,28 @@ export function startWorkerHlsChecks(
       await monitor.close();
       send({ type: 'session-ended', sessionId, reason: 'stopped' });
     },
+  };
+}
+
+const incidentKindByCheck = new Map(tsChecks.map((info) => [info.name, info.incidentKind]));
+
+/**
+ * TR 101 290 findings in the segments come from the analyser as `transport` events naming their check: they
+ * become the same incident kinds as a UDP input's (`ts-continuity`, `ts-pcr-repetition`, ...), so one alert
+ * rule covers a check whatever the input. A close goes to the kind its open went to.
+ */
+function transportPerCheck(): (transition: HlsTransition) => HlsTransition {
+  const kindByKey = new Map<string, string>();
+  return ({ detector, transition }) => {
+    if (detector !== transportDetectorId) return { detector, transition };
+    if (transition.kind === 'open') {
+      const kind = incidentKindByCheck.get(String(transition.details.check)) ?? transportDetectorId;
+      kindByKey.set(transition.key, kind);
+      return { detector: kind, transition };
+    }
+    const kind = kindByKey.get(transition.key) ?? transportDetectorId;
+    kindByKey.delete(transition.key);
+    return { detector: kind, transition };
   };
 }
 
